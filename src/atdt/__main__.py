@@ -1,0 +1,5 @@
+import sys
+
+from atdt.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""The ``atdt`` command line. One module per subcommand; each imports heavy libraries only
+inside its ``run`` so that ``atdt --help`` answers at once."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "world": ("atdt.cli.world", "render the embedded procedural street world to disk"),
+    "train-task": ("atdt.cli.train_task", "train one dense task network N = D(E(x))"),
+    "evaluate": ("atdt.cli.evaluate", "evaluate a trained run on a dataset (paper-layout table)"),
+    "predict": ("atdt.cli.predict", "predict on image files, write colourised PNGs and raw arrays"),
+    "run": ("atdt.cli.run", "run a whole AT/DT experiment: the four steps, Baseline and Oracle"),
+    "data": ("atdt.cli.data", "inspect and check datasets on disk"),
+    "proxy-depth": ("atdt.cli.proxy_depth", "stereo (SGM + left-right check) proxy depth labels"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from atdt import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="atdt",
+        description="Learning Across Tasks and Domains (AT/DT, ICCV 2019): transfer a task to a "
+        "domain where only another task is labelled.",
+    )
+    parser.add_argument("--version", action="version", version=f"atdt {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        cmd = sub.add_parser(name, help=help_text, description=module.__doc__)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError) as err:
+        # user errors (bad config key, unknown domain, missing file): one clear line, no traceback
+        print(f"atdt {args.command}: error: {err}", file=sys.stderr)
+        return 2

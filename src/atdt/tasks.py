@@ -1,0 +1,188 @@
+"""Dense tasks as plain data: what a network predicts, how it is trained, scored and drawn.
+
+Networks know nothing of tasks but the output channel count; everything task-specific lives
+here. Adding a task is one entry in ``TASKS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from atdt.data.classes import CLASSES, IGNORE_INDEX, MAX_DEPTH, NUM_CLASSES
+
+# Cityscapes-like colours for the 11 classes, in CLASSES order (RGB).
+PALETTE = np.array(
+    [
+        (128, 64, 128),  # road
+        (244, 35, 232),  # sidewalk
+        (102, 102, 156),  # wall
+        (190, 153, 153),  # fence
+        (220, 20, 60),  # person
+        (153, 153, 153),  # pole
+        (107, 142, 35),  # vegetation
+        (0, 0, 142),  # vehicle
+        (220, 220, 0),  # traffic_sign
+        (70, 70, 70),  # building
+        (70, 130, 180),  # sky
+    ],
+    dtype=np.uint8,
+)
+
+
+# ----------------------------------------------------------------------------- semantic
+
+
+def semantic_loss(raw: torch.Tensor, batch: dict) -> torch.Tensor:
+    # raw: (B, 11, H, W) logits; labels >= NUM_CLASSES other than 255 never occur (loaders map them)
+    return F.cross_entropy(raw, batch["semantic"], ignore_index=IGNORE_INDEX)
+
+
+def semantic_predict(raw: torch.Tensor) -> torch.Tensor:
+    return raw.argmax(dim=1)  # (B, H, W) int64
+
+
+def colourise_semantic(pred: np.ndarray | torch.Tensor) -> np.ndarray:
+    pred = np.asarray(pred.cpu() if isinstance(pred, torch.Tensor) else pred).astype(np.int64)
+    out = np.zeros((*pred.shape, 3), np.uint8)  # ignore (255) stays black
+    valid = (pred >= 0) & (pred < NUM_CLASSES)
+    out[valid] = PALETTE[pred[valid]]
+    return out
+
+
+# ----------------------------------------------------------------------------- depth
+
+
+def depth_loss(raw: torch.Tensor, batch: dict) -> torch.Tensor:
+    """L1 on depth / 100 (the head predicts [0, 1]); no label (0) and beyond 100 m are masked."""
+    target = batch["depth"]  # (B, H, W) metres
+    pred = torch.sigmoid(raw[:, 0])
+    valid = (target > 0) & (target <= MAX_DEPTH)
+    if not valid.any():
+        return raw.sum() * 0.0  # keeps the graph (and DDP's gradient sync) alive
+    return (pred[valid] - target[valid] / MAX_DEPTH).abs().mean()
+
+
+def depth_predict(raw: torch.Tensor) -> torch.Tensor:
+    return torch.sigmoid(raw[:, 0]) * MAX_DEPTH  # (B, H, W) metres
+
+
+def colourise_depth(depth: np.ndarray | torch.Tensor, max_depth: float = MAX_DEPTH) -> np.ndarray:
+    """Inverse depth through matplotlib's magma: near is bright; no label (0) is black."""
+    from matplotlib import colormaps
+
+    depth = np.asarray(depth.cpu() if isinstance(depth, torch.Tensor) else depth, dtype=np.float32)
+    valid = np.isfinite(depth) & (depth > 0)
+    inv = np.zeros_like(depth)
+    inv[valid] = np.clip(1.0 / np.maximum(depth[valid], 1e-3), 0, 1.0)  # 1 m -> 1.0
+    inv = np.sqrt(inv)  # spread the far range, where street scenes spend most pixels
+    out = (colormaps["magma"](inv)[..., :3] * 255).astype(np.uint8)
+    out[~valid] = 0
+    return out
+
+
+# ----------------------------------------------------------------------------- normals
+
+
+def normals_loss(raw: torch.Tensor, batch: dict) -> torch.Tensor:
+    """Cosine loss on unit vectors; pixels whose target is all-zero carry no label."""
+    target = batch["normals"]  # (B, 3, H, W)
+    pred = F.normalize(torch.tanh(raw), dim=1)
+    valid = target.norm(dim=1) > 0.5
+    if not valid.any():
+        return raw.sum() * 0.0
+    cos = (pred * target).sum(dim=1)
+    return (1.0 - cos[valid]).mean()
+
+
+def normals_predict(raw: torch.Tensor) -> torch.Tensor:
+    return F.normalize(torch.tanh(raw), dim=1)  # (B, 3, H, W)
+
+
+def colourise_normals(normals: np.ndarray | torch.Tensor) -> np.ndarray:
+    n = np.asarray(normals.cpu() if isinstance(normals, torch.Tensor) else normals, dtype=np.float32)
+    if n.shape[0] == 3 and n.shape[-1] != 3:
+        n = n.transpose(1, 2, 0)  # (3, H, W) -> (H, W, 3)
+    valid = np.linalg.norm(n, axis=-1) > 0.5
+    out = ((n + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+    out[~valid] = 0
+    return out
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def _accumulator(kind: str) -> Callable[[], object]:
+    def make():
+        from atdt import metrics
+
+        return {
+            "semantic": lambda: metrics.SemanticAccumulator(num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX),
+            "depth": lambda: metrics.DepthAccumulator(min_depth=1e-3, max_depth=MAX_DEPTH),
+            "normals": lambda: metrics.NormalAccumulator(),
+        }[kind]()
+
+    return make
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    out_channels: int
+    loss: Callable[[torch.Tensor, dict], torch.Tensor]  # (raw output, batch) -> scalar
+    predict: Callable[[torch.Tensor], torch.Tensor]  # raw output -> prediction in task units
+    accumulator: Callable[[], object]  # fresh streaming metric: update(pred, target), compute()
+    colourise: Callable[..., np.ndarray]  # one prediction or label -> uint8 HxWx3
+    higher_is_better: dict[str, bool]  # metric name -> direction, in table order
+    primary_metric: str
+
+    @property
+    def label_key(self) -> str:
+        return self.name  # a task's labels live under batch[task.name]
+
+
+TASKS: dict[str, Task] = {
+    "semantic": Task(
+        name="semantic",
+        out_channels=NUM_CLASSES,
+        loss=semantic_loss,
+        predict=semantic_predict,
+        accumulator=_accumulator("semantic"),
+        colourise=colourise_semantic,
+        higher_is_better={**{c: True for c in CLASSES}, "miou": True, "acc": True},
+        primary_metric="miou",
+    ),
+    "depth": Task(
+        name="depth",
+        out_channels=1,
+        loss=depth_loss,
+        predict=depth_predict,
+        accumulator=_accumulator("depth"),
+        colourise=colourise_depth,
+        higher_is_better={
+            "abs_rel": False, "sq_rel": False, "rmse": False, "rmse_log": False,
+            "d1": True, "d2": True, "d3": True,
+        },
+        primary_metric="abs_rel",
+    ),
+    "normals": Task(
+        name="normals",
+        out_channels=3,
+        loss=normals_loss,
+        predict=normals_predict,
+        accumulator=_accumulator("normals"),
+        colourise=colourise_normals,
+        higher_is_better={"mean": False, "median": False, "a11": True, "a22": True, "a30": True},
+        primary_metric="mean",
+    ),
+}
+
+
+def get_task(name: str) -> Task:
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; choose one of: {', '.join(TASKS)}")
+    return TASKS[name]

@@ -1,0 +1,77 @@
+"""Loader of the embedded world's folder format (written by ``atdt world make``, docs/world.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from atdt.data.errors import DatasetError
+from atdt.data.io import decode_depth_png, read_image, read_rgb
+
+LABELS = frozenset({"semantic", "depth", "normals"})
+
+
+class WorldDataset(Dataset):
+    """Samples of one split of a world dataset; every world sample carries all three labels."""
+
+    def __init__(self, root, split: str):
+        from atdt.world.writer import FORMAT
+
+        self.root = Path(root)
+        info_path = self.root / "world.json"
+        if not info_path.is_file():
+            raise FileNotFoundError(f"{self.root} is not a world dataset (no world.json); create it with `atdt world make`")
+        info = json.loads(info_path.read_text())
+        if info.get("format") != FORMAT:
+            raise DatasetError(info_path, f"format {info.get('format')!r} is not {FORMAT!r}")
+        split_list = self.root / f"{split}.txt"
+        if not split_list.is_file():
+            have = sorted(p.stem for p in self.root.glob("*.txt"))
+            raise FileNotFoundError(f"{self.root} has no split {split!r} (have: {', '.join(have) or 'none'})")
+        self.split = split
+        self.ids = split_list.read_text().split()
+        self.names = [f"{split}/{i}" for i in self.ids]
+        self.domain = f"world/{info['domain']}"
+        self.labels = LABELS
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _path(self, kind: str, i: int, suffix: str = ".png") -> Path:
+        return self.root / self.split / kind / f"{self.ids[i]}{suffix}"
+
+    def camera(self, i: int) -> dict:
+        path = self._path("camera", i, ".json")
+        try:
+            meta = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise DatasetError(path, "file is missing") from None
+        except json.JSONDecodeError as err:
+            raise DatasetError(path, f"invalid JSON ({err})") from None
+        return {k: float(meta[k]) for k in ("fx", "fy", "cx", "cy", "baseline")}
+
+    def __getitem__(self, i: int) -> dict:
+        from atdt.world.writer import decode_normals
+
+        image = read_rgb(self._path("image", i))
+        semantic = read_image(self._path("semantic", i))
+        depth = read_image(self._path("depth", i))
+        normals = read_image(self._path("normals", i))
+        for kind, label in (("semantic", semantic), ("depth", depth), ("normals", normals)):
+            if label.shape[:2] != image.shape[:2]:
+                raise DatasetError(self._path(kind, i), f"size {label.shape[:2]} differs from the image's {image.shape[:2]}")
+        return {
+            "image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0),
+            "semantic": torch.from_numpy(semantic.astype(np.int64)),
+            "depth": torch.from_numpy(decode_depth_png(depth)),
+            "normals": torch.from_numpy(decode_normals(normals)).permute(2, 0, 1).contiguous(),
+            "camera": self.camera(i),
+            "name": self.names[i],
+        }
+
+    def read_stereo(self, i: int):
+        return read_rgb(self._path("image", i)), read_rgb(self._path("right", i)), self.camera(i)

@@ -1,0 +1,149 @@
+"""Write a world dataset to disk: resumable, atomic per file, parallel, with a summary and a
+contact sheet. The folder layout is documented in docs/world.md and read by atdt.data.world."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from atdt.data.classes import CLASSES
+from atdt.data.io import encode_depth_png, write_bytes, write_image
+from atdt.world.domains import get_domain
+from atdt.world.render import check_size, render
+
+FORMAT = "atdt-world"
+VERSION = 1
+KINDS = ("image", "right", "depth", "semantic", "normals")
+
+
+def sample_id(index: int) -> str:
+    return f"{index:06d}"
+
+
+def encode_normals(normals: np.ndarray) -> np.ndarray:
+    """Unit normals -> uint16 HxWx3 with 1..65535 per component; all-zero = no normal (sky)."""
+    valid = np.linalg.norm(normals, axis=-1) > 0.5
+    encoded = np.round((normals + 1.0) * 32767.0).astype(np.int64) + 1
+    encoded[~valid] = 0
+    return np.clip(encoded, 0, 65535).astype(np.uint16)
+
+
+def decode_normals(encoded: np.ndarray) -> np.ndarray:
+    valid = encoded.any(axis=-1)
+    normals = (encoded.astype(np.float32) - 1.0) / 32767.0 - 1.0
+    normals[~valid] = 0.0
+    return normals
+
+
+def _write_sample(job: tuple) -> dict:
+    domain, split, index, size, out = job
+    split_dir = Path(out) / split
+    sid = sample_id(index)
+    meta_path = split_dir / "camera" / f"{sid}.json"
+    if meta_path.is_file():  # finished before (the JSON is written last): reuse its statistics
+        return json.loads(meta_path.read_text())["stats"]
+    s = render(domain, index, split, size)
+    write_image(split_dir / "image" / f"{sid}.png", s["image"])
+    write_image(split_dir / "right" / f"{sid}.png", s["right_image"])
+    write_image(split_dir / "depth" / f"{sid}.png", encode_depth_png(s["depth"]))
+    write_image(split_dir / "semantic" / f"{sid}.png", s["semantic"])
+    write_image(split_dir / "normals" / f"{sid}.png", encode_normals(s["normals"]))
+    finite = s["depth"][np.isfinite(s["depth"])]
+    stats = {
+        "class_pixels": np.bincount(s["semantic"].ravel(), minlength=len(CLASSES)).tolist(),
+        "depth_min": float(finite.min()) if finite.size else None,
+        "depth_max": float(finite.max()) if finite.size else None,
+    }
+    write_bytes(meta_path, json.dumps({**s["camera"], "stats": stats}).encode())
+    return stats
+
+
+def _init_worker():
+    import cv2
+
+    cv2.setNumThreads(1)  # one process per core already
+
+
+def _check_root(out: Path, domain: str, size: tuple[int, int]) -> None:
+    info = out / "world.json"
+    if info.is_file():
+        old = json.loads(info.read_text())
+        if old.get("domain") != domain or tuple(old.get("size", ())) != tuple(size):
+            raise ValueError(
+                f"{out} already holds domain {old.get('domain')!r} at size {old.get('size')}; "
+                f"refusing to mix in {domain!r} at {list(size)}: choose another --out"
+            )
+    else:
+        write_bytes(info, json.dumps({"format": FORMAT, "version": VERSION, "domain": domain, "size": list(size)}).encode())
+
+
+def make_dataset(domain: str, split: str, count: int, size, out, *, workers: int | None = None,
+                 start: int = 0, progress: bool = True) -> dict:
+    """Render samples start..start+count-1 of (domain, split) into ``out``; returns a summary."""
+    from tqdm import tqdm
+
+    get_domain(domain)
+    size = check_size(size)
+    if count < 1:
+        raise ValueError(f"count must be >= 1, got {count}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_root(out, domain, size)
+    for stale in (out / split).glob("*/.*.tmp"):  # left by a killed run; the sample is redone
+        stale.unlink()
+    workers = workers or min(os.cpu_count() or 1, 8)
+    jobs = [(domain, split, i, size, str(out)) for i in range(start, start + count)]
+    bar = tqdm(total=count, desc=f"world {domain}/{split}", unit="img", disable=not progress, file=sys.stderr)
+    results = []
+    if workers == 1:
+        for job in jobs:
+            results.append(_write_sample(job))
+            bar.update()
+    else:
+        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ctx.Pool(workers, initializer=_init_worker) as pool:
+            for stats in pool.imap(_write_sample, jobs, chunksize=4):
+                results.append(stats)
+                bar.update()
+    bar.close()
+    # the split list covers every finished sample of this split, in index order
+    done = sorted(int(p.stem) for p in (out / split / "camera").glob("*.json"))
+    write_bytes(out / f"{split}.txt", "".join(sample_id(i) + "\n" for i in done).encode())
+    summary = summarise(results)
+    write_contact_sheet(out, split, [sample_id(i) for i in range(start, start + min(count, 8))])
+    return {"domain": domain, "split": split, "count": len(done), "out": str(out), **summary}
+
+
+def summarise(stats: list[dict]) -> dict:
+    pixels = np.sum([s["class_pixels"] for s in stats], axis=0)
+    mins = [s["depth_min"] for s in stats if s["depth_min"] is not None]
+    maxs = [s["depth_max"] for s in stats if s["depth_max"] is not None]
+    return {
+        "class_frequency": {c: float(p) / max(pixels.sum(), 1) for c, p in zip(CLASSES, pixels)},
+        "depth_range": [min(mins, default=None), max(maxs, default=None)],
+    }
+
+
+def write_contact_sheet(out: Path, split: str, ids: list[str]) -> Path:
+    """Rows of image | semantic | depth | normals for a few samples: out/preview_<split>.png."""
+    from atdt.data.io import read_image
+    from atdt.tasks import colourise_depth, colourise_normals, colourise_semantic
+
+    rows = []
+    for sid in ids:
+        d = out / split
+        depth = read_image(d / "depth" / f"{sid}.png").astype(np.float32) / 256.0
+        rows.append(np.concatenate([
+            read_image(d / "image" / f"{sid}.png"),
+            colourise_semantic(read_image(d / "semantic" / f"{sid}.png")),
+            colourise_depth(depth),
+            colourise_normals(decode_normals(read_image(d / "normals" / f"{sid}.png"))),
+        ], axis=1))
+    path = out / f"preview_{split}.png"
+    write_image(path, np.concatenate(rows, axis=0))
+    return path

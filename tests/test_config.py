@@ -1,0 +1,79 @@
+"""Typed configs: YAML + overrides build the dataclasses; anything unknown or mistyped fails loudly."""
+
+import pytest
+
+from atdt.config import (
+    ConfigError,
+    ExperimentConfig,
+    TaskTrainConfig,
+    load_config,
+    save_config,
+    to_dict,
+)
+
+
+def test_defaults_round_trip_through_yaml(tmp_path):
+    path = tmp_path / "exp.yaml"
+    save_config(ExperimentConfig(), path)
+    assert load_config(ExperimentConfig, path) == ExperimentConfig()
+
+
+def test_file_states_only_what_differs_and_overrides_win(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text("name: probe\nn1:\n  steps: 250\n  optim:\n    lr: 0.001\n")
+    cfg = load_config(ExperimentConfig, path, ["n1.steps=400", "seeds=0,1,2", "n2.crop=[64,64]"])
+    assert cfg.name == "probe"
+    assert cfg.n1.steps == 400 and cfg.n1.optim.lr == pytest.approx(1e-3)
+    assert cfg.n1.batch_size == ExperimentConfig().n1.batch_size  # untouched default
+    assert cfg.seeds == (0, 1, 2)
+    assert cfg.n2.crop == (64, 64)
+
+
+def test_base_file_is_merged_under_the_child(tmp_path):
+    (tmp_path / "base.yaml").write_text("name: base\nn1:\n  steps: 10\n  batch_size: 4\n")
+    (tmp_path / "child.yaml").write_text("base: base.yaml\nn1:\n  steps: 20\n")
+    cfg = load_config(ExperimentConfig, tmp_path / "child.yaml")
+    assert (cfg.name, cfg.n1.steps, cfg.n1.batch_size) == ("base", 20, 4)
+
+
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("n1.stepz=3", "n1.stepz"),
+        ("domain_a.rooot=x", "domain_a.rooot"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_unknown_keys_fail_naming_the_key_and_the_choices(override, fragment):
+    with pytest.raises(ConfigError) as err:
+        load_config(ExperimentConfig, None, [override])
+    assert fragment in str(err.value)
+    assert "valid keys" in str(err.value)
+
+
+@pytest.mark.parametrize("override", ["n1.steps=many", "n1.steps=2.5", "n1.flip=maybe", "n1.crop=[1,2,3]"])
+def test_mistyped_values_fail(override):
+    with pytest.raises(ConfigError):
+        load_config(ExperimentConfig, None, [override])
+
+
+def test_override_without_equals_fails():
+    with pytest.raises(ConfigError, match="key=value"):
+        load_config(ExperimentConfig, None, ["n1.steps"])
+
+
+def test_missing_file_fails(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(ExperimentConfig, tmp_path / "nope.yaml")
+
+
+def test_list_of_domains_is_typed(tmp_path):
+    path = tmp_path / "task.yaml"
+    path.write_text("task: depth\ndomains:\n  - {name: world, root: a}\n  - {name: world, root: b, limit: 5}\n")
+    cfg = load_config(TaskTrainConfig, path)
+    assert [d.root for d in cfg.domains] == ["a", "b"]
+    assert cfg.domains[1].limit == 5
+    assert to_dict(cfg)["domains"][1]["limit"] == 5
+    path.write_text("domains:\n  - {name: world, rot: a}\n")
+    with pytest.raises(ConfigError, match="rot"):
+        load_config(TaskTrainConfig, path)

@@ -1,9 +1,40 @@
-"""(not yet available)"""
+"""Evaluate a trained run (a task network, or an exported AT/DT predictor) on a dataset and
+print the paper-layout table.
+
+Example: atdt evaluate runs/task --data world:data/world/camera:test
+"""
+
+from __future__ import annotations
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser) -> None:
+    parser.add_argument("run", help="run folder of `atdt train-task`, or an AT/DT predictor file (.pt)")
+    parser.add_argument("--data", required=True, help="NAME:ROOT[:SPLIT], e.g. world:data/world/camera:test")
+    parser.add_argument("--limit", type=int, help="evaluate the first N images only")
+    parser.add_argument("--depth-scale", type=float, default=1.0, help="multiply depth predictions (focal ratio)")
+    parser.add_argument("--json", help="where to write the scores (default: RUN/eval-<name>-<split>.json)")
+    parser.add_argument("--batch-size", type=int, default=4)
 
 
-def run(args):
-    raise ValueError("this command is not implemented yet")
+def run(args) -> int:
+    import json
+    from pathlib import Path
+
+    from atdt.cli.common import parse_data_spec
+    from atdt.data import load_dataset
+    from atdt.engine import default_device, evaluate
+    from atdt.method.predictor import load_predictor
+    from atdt.report.tables import text_table
+
+    name, root, split = parse_data_spec(args.data)
+    dataset = load_dataset(name, root, split)
+    device = default_device()
+    model, task = load_predictor(args.run, device)
+    scores = evaluate(model, dataset, task, batch_size=args.batch_size, device=device, limit=args.limit,
+                      depth_scale=args.depth_scale)
+    run = Path(args.run)
+    out = Path(args.json) if args.json else (run if run.is_dir() else run.parent) / f"eval-{name}-{split}.json"
+    out.write_text(json.dumps({"data": args.data, "task": task.name, "scores": scores}, indent=2))
+    print(text_table(task.name, [(f"{dataset.domain}/{split}", scores)]))
+    print(f"scores written to {out}")
+    return 0

@@ -1,9 +1,57 @@
-"""(not yet available)"""
+"""Run a whole AT/DT experiment: steps 1-4, the Baseline and the Oracle, for every seed.
+
+EXPERIMENT is a YAML file or a shipped preset (tiny, demo, paper). Examples:
+  atdt run demo task_source=semantic task_target=depth
+  atdt run experiments/demo.yaml seeds=0,1,2 n1.steps=400
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PRESETS = ("tiny", "demo", "paper")
 
 
-def add_arguments(parser):
-    pass
+def experiments_dir() -> Path:
+    import atdt
+
+    return Path(atdt.__file__).resolve().parents[2] / "experiments"
 
 
-def run(args):
-    raise ValueError("this command is not implemented yet")
+def resolve_experiment(name: str) -> Path:
+    path = Path(name)
+    if path.is_file():
+        return path
+    preset = experiments_dir() / f"{name}.yaml"
+    if preset.is_file():
+        return preset
+    raise FileNotFoundError(f"no experiment file {name!r} and no preset of that name (presets: {', '.join(PRESETS)})")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("experiment", help="YAML file or preset name: " + ", ".join(PRESETS))
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seeds=0,1,2")
+
+
+def run(args) -> int:
+    from atdt.config import ExperimentConfig, load_config
+    from atdt.method.experiment import run_experiment
+
+    cfg = load_config(ExperimentConfig, resolve_experiment(args.experiment), args.overrides)
+    results = run_experiment(cfg)
+    print_summary(results, Path(cfg.out) / cfg.name)
+    return 0
+
+
+def print_summary(results: dict, folder: Path) -> None:
+    from atdt.report.results import LABELS
+    from atdt.report.tables import text_table
+
+    stds = results.get("std", {})
+    task = results["task_target"]
+    print(f"\n{results['name']}: {results['task_source']} -> {task}, A = {results['domain_a']}, B = {results['domain_b']}")
+    rows = [(LABELS[k], v, stds.get("methods", {}).get(k)) for k, v in results["methods"].items()]
+    print(text_table(task, rows))
+    print(f"results: {folder / 'results.md'}")
+    for fig in results.get("figures", []):
+        print(f"figure:  {fig if Path(fig).is_absolute() or Path(fig).exists() else folder / fig}")

@@ -1,9 +1,57 @@
-"""(not yet available)"""
+"""Train one dense task network N = D(E(x)) from a TaskTrainConfig YAML file.
+
+Example: atdt train-task experiments/train_task_example.yaml train.steps=200 --devices 2
+"""
+
+from __future__ import annotations
+
+from atdt.cli.common import add_overrides
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser) -> None:
+    parser.add_argument("config", help="TaskTrainConfig YAML file")
+    add_overrides(parser)
+    parser.add_argument("--out", help="run folder (default: the config's `out`)")
+    parser.add_argument("--devices", type=int, help="processes/GPUs (2 on CPU = two-process DDP)")
+    parser.add_argument("--num-nodes", type=int, help="nodes (with torchrun or a cluster launcher)")
+    parser.add_argument("--accelerator", help="auto | cpu | cuda | mps")
 
 
-def run(args):
-    raise ValueError("this command is not implemented yet")
+def run(args) -> int:
+    import json
+    from pathlib import Path
+
+    from atdt.config import TaskTrainConfig, load_config
+    from atdt.data import load_dataset
+    from atdt.engine import evaluate, make_fabric, train_task_network
+    from atdt.report.tables import text_table
+    from atdt.tasks import get_task
+
+    overrides = list(args.overrides)
+    for flag, key in ((args.devices, "runtime.devices"), (args.num_nodes, "runtime.num_nodes"),
+                      (args.accelerator, "runtime.accelerator")):
+        if flag is not None:
+            overrides.append(f"{key}={flag}")
+    cfg = load_config(TaskTrainConfig, args.config, overrides)
+    task = get_task(cfg.task)
+    run_dir = Path(args.out or cfg.out)
+    datasets = [load_dataset(d.name, d.root, d.train_split, limit=d.limit, depth_root=d.depth_root, **d.options)
+                for d in cfg.domains]
+    fabric = make_fabric(cfg.runtime)
+    model = train_task_network(cfg.task, datasets, network=cfg.network, train=cfg.train, runtime=cfg.runtime,
+                               run_dir=run_dir, config=cfg, fabric=fabric)
+    if not fabric.is_global_zero:
+        return 0
+    rows, metrics = [], {}
+    for d in cfg.domains:
+        val = load_dataset(d.name, d.root, d.val_split, **d.options)
+        if task.label_key not in val.labels:
+            continue
+        scores = evaluate(model.to(fabric.device), val, task, device=fabric.device, progress=cfg.runtime.progress)
+        metrics[f"{val.domain}/{d.val_split}"] = scores
+        rows.append((f"{val.domain}/{d.val_split}", scores))
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    print(f"run folder: {run_dir}")
+    if rows:
+        print(text_table(task.name, rows))
+    return 0

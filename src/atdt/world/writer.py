@@ -105,7 +105,9 @@ def make_dataset(domain: str, split: str, count: int, size, out, *, workers: int
             results.append(_write_sample(job))
             bar.update()
     else:
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        # fork is cheapest, but forking a process whose torch thread pools exist can deadlock
+        fork_ok = sys.platform.startswith("linux") and "torch" not in sys.modules
+        ctx = mp.get_context("fork" if fork_ok else "spawn")
         with ctx.Pool(workers, initializer=_init_worker) as pool:
             for stats in pool.imap(_write_sample, jobs, chunksize=4):
                 results.append(stats)

@@ -1,0 +1,82 @@
+"""Training sets for the loop: several domains side by side, with a sampler whose every batch
+holds equal shares of each domain (N1 of AT/DT sees A and B in every batch, so batch-norm
+statistics cover both, paper Sec. 3.3), deterministic per seed and epoch, and DDP-aware."""
+
+from __future__ import annotations
+
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from atdt.data.transforms import augment
+
+
+class TrainingSet(Dataset):
+    """Concatenated domains; an item is addressed by (index, augmentation seed) and keeps only
+    the image and the label keys the task needs (so domains with other labels still collate)."""
+
+    def __init__(self, datasets: list, keys: tuple[str, ...], *, crop=None, flip: bool = False, photometric: bool = False):
+        self.datasets = list(datasets)
+        for d in self.datasets:
+            missing = [k for k in keys if k != "image" and k not in d.labels]
+            if missing:
+                raise ValueError(f"dataset {d.domain} has no {', '.join(missing)} labels (it has: {', '.join(sorted(d.labels))})")
+        self.keys = ("image", *keys)
+        self.offsets = [0]
+        for d in self.datasets:
+            self.offsets.append(self.offsets[-1] + len(d))
+        self.crop, self.flip, self.photometric = crop, flip, photometric
+
+    @property
+    def sizes(self) -> list[int]:
+        return [len(d) for d in self.datasets]
+
+    def __len__(self) -> int:
+        return self.offsets[-1]
+
+    def __getitem__(self, item):
+        index, seed = item if isinstance(item, tuple) else (item, item)
+        domain = next(i for i in range(len(self.datasets)) if index < self.offsets[i + 1])
+        sample = self.datasets[domain][index - self.offsets[domain]]
+        sample = {k: sample[k] for k in self.keys}
+        sample = augment(sample, crop=self.crop, flip=self.flip, photometric_aug=self.photometric, seed=seed)
+        sample["domain"] = domain
+        return sample
+
+
+class MixedSampler(Sampler):
+    """Yields (index, augmentation seed) in batch order: each batch of ``batch_size`` holds
+    ``batch_size / len(sizes)`` items of every domain. One epoch = enough batches to see the
+    largest domain once. ``start_batch`` skips batches already trained on (exact resume)."""
+
+    def __init__(self, sizes: list[int], batch_size: int, seed: int = 0, *, rank: int = 0, world_size: int = 1):
+        if batch_size % len(sizes):
+            raise ValueError(f"batch size {batch_size} must be a multiple of the number of domains ({len(sizes)})")
+        if min(sizes) == 0:
+            raise ValueError(f"every domain needs samples, got sizes {sizes}")
+        self.sizes, self.batch_size, self.seed = list(sizes), batch_size, seed
+        self.rank, self.world_size = rank, world_size
+        self.share = batch_size // len(sizes)
+        self.batches_per_epoch = max(1, max(sizes) // self.share // world_size)
+        self.epoch, self.start_batch = 0, 0
+
+    def set_position(self, epoch: int, start_batch: int = 0) -> None:
+        self.epoch, self.start_batch = epoch, start_batch
+
+    def __len__(self) -> int:
+        return (self.batches_per_epoch - self.start_batch) * self.batch_size
+
+    def _domain_stream(self, d: int, count: int, g: torch.Generator) -> torch.Tensor:
+        reps = -(-count // self.sizes[d])
+        return torch.cat([torch.randperm(self.sizes[d], generator=g) for _ in range(reps)])[:count]
+
+    def __iter__(self):
+        g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        total = self.batches_per_epoch * self.world_size
+        offsets = [sum(self.sizes[:d]) for d in range(len(self.sizes))]
+        streams = [self._domain_stream(d, total * self.share, g) + offsets[d] for d in range(len(self.sizes))]
+        seeds = torch.randint(0, 2**31 - 1, (total, self.batch_size), generator=g)
+        for b in range(self.start_batch, self.batches_per_epoch):
+            global_b = b * self.world_size + self.rank  # each rank takes its own batches
+            for d in range(len(self.sizes)):
+                for j in range(self.share):
+                    yield int(streams[d][global_b * self.share + j]), int(seeds[global_b, d * self.share + j])

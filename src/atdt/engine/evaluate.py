@@ -1,0 +1,54 @@
+"""Evaluation loop: predictions at native resolution streamed into the task's metric."""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from atdt.tasks import Task
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _collate(keys):
+    def collate(samples):
+        return {k: torch.stack([s[k] for s in samples]) for k in keys}
+
+    return collate
+
+
+@torch.no_grad()
+def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: Task, *, batch_size: int = 4,
+             device=None, limit: int | None = None, depth_scale: float = 1.0, progress: bool = True,
+             desc: str = "evaluate") -> dict:
+    """predict_fn(images (B, 3, H, W) on device) -> raw output (B, C, H, W).
+
+    depth_scale multiplies depth predictions before the metrics: the focal-length ratio
+    f_target / f_source when a network trained on one camera is applied to another.
+    """
+    from tqdm import tqdm
+
+    if task.label_key not in dataset.labels:
+        raise ValueError(f"{dataset.domain} has no {task.label_key} labels to evaluate against")
+    device = device or default_device()
+    if limit is not None:
+        dataset = Subset(dataset, range(min(limit, len(dataset))))
+    loader = DataLoader(dataset, batch_size=batch_size, collate_fn=_collate(("image", task.label_key)))
+    metric = task.accumulator()
+    for batch in tqdm(loader, desc=desc, unit="batch", file=sys.stderr, disable=not progress, leave=False):
+        pred = task.predict(predict_fn(batch["image"].to(device)))
+        if task.name == "depth":
+            pred = pred * depth_scale
+        metric.update(pred.cpu(), batch[task.label_key])
+    return metric.compute()
+
+
+def mean_focal(dataset, count: int = 8) -> float:
+    """Mean fx of the first samples' cameras (pixels at the dataset's resolution)."""
+    n = min(count, len(dataset))
+    return sum(float(dataset[i]["camera"]["fx"]) for i in range(n)) / max(n, 1)

@@ -1,0 +1,129 @@
+"""The one training loop of atdt (N1, N2, the Oracle and G all train here), on Lightning Fabric.
+
+Deterministic data order and augmentations from the seed; checkpoints every ``ckpt_every``
+steps restore model, optimiser, schedule, data position and RNG, so a killed run resumes and
+ends with the weights an uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch.utils.data import DataLoader
+
+from atdt.config import OptimConfig, save_config
+from atdt.engine.checkpoint import load_checkpoint, save_checkpoint
+from atdt.engine.schedule import lr_factor
+
+
+class NonFiniteLoss(RuntimeError):
+    pass
+
+
+def _loader(dataset, sampler, batch_size, num_workers, collate_fn):
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=True, num_workers=num_workers,
+                      collate_fn=collate_fn, persistent_workers=False)
+
+
+def _log_row(path: Path, row: dict) -> None:
+    new = not path.is_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
+        optim: OptimConfig, run_dir, sampler, config=None, desc: str = "train", log_every: int = 10,
+        ckpt_every: int = 200, num_workers: int = 0, collate_fn=None, progress: bool = True,
+        parameters=None) -> dict:
+    """Train ``model`` for ``steps`` optimiser steps; loss_fn(model, batch) -> (loss, logs).
+
+    ``sampler`` must offer ``set_position(epoch, start_batch)`` and ``batches_per_epoch``
+    (atdt.data.mixed.MixedSampler). ``parameters`` defaults to all trainable parameters.
+    Returns {"steps", "final_loss", "seconds", "checkpoint"}.
+    """
+    from tqdm import tqdm
+
+    run_dir = Path(run_dir)
+    final_path = run_dir / "checkpoints" / "final.ckpt"
+    last_path = run_dir / "checkpoints" / "last.ckpt"
+    if final_path.is_file():  # this step is finished: load and return
+        payload = load_checkpoint(final_path)
+        model.load_state_dict(payload["model"])
+        return payload["summary"]
+    if config is not None and fabric.is_global_zero:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(config, run_dir / "config.yaml")
+
+    raw_model = model
+    params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=optim.lr, betas=(optim.beta1, 0.999), weight_decay=optim.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(optim.schedule, steps, optim.power))
+    step, elapsed = 0, 0.0
+    if last_path.is_file():
+        state = load_checkpoint(last_path)
+        raw_model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step, elapsed = state["step"], state.get("seconds", 0.0)
+        torch.set_rng_state(state["rng"])
+    model, optimizer = fabric.setup(model, optimizer)
+    model.train()
+
+    per_epoch = sampler.batches_per_epoch
+    log_path = run_dir / "logs" / "train.csv"
+    bar = tqdm(total=steps, initial=step, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
+               disable=not (progress and fabric.is_global_zero))
+    start, loss_value = time.perf_counter(), math.nan
+    while step < steps:
+        sampler.set_position(step // per_epoch, step % per_epoch)
+        for batch in _loader(dataset, sampler, batch_size, num_workers, collate_fn):
+            batch = fabric.to_device(batch)
+            loss, logs = loss_fn(model, batch)
+            optimizer.zero_grad(set_to_none=True)
+            fabric.backward(loss)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            if step % log_every == 0 or step == steps:
+                loss_value = float(loss.detach())  # one sync per log interval, not per step
+                if not math.isfinite(loss_value):
+                    where = f"last good checkpoint: {last_path}" if last_path.is_file() else "no checkpoint yet"
+                    raise NonFiniteLoss(f"{desc}: loss became {loss_value} at step {step}; stopping ({where}). "
+                                        "Lower the learning rate or check the labels.")
+                if fabric.is_global_zero:
+                    row = {"step": step, "loss": loss_value, "lr": scheduler.get_last_lr()[0],
+                           **{k: float(v) for k, v in logs.items()}}
+                    _log_row(log_path, row)
+                bar.set_postfix(loss=f"{loss_value:.4f}")
+            bar.update()
+            if step % ckpt_every == 0 and step < steps:
+                if fabric.is_global_zero:
+                    save_checkpoint(last_path, {
+                        "model": raw_model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(), "step": step, "rng": torch.get_rng_state(),
+                        "seconds": elapsed + time.perf_counter() - start,
+                    })
+                fabric.barrier()
+            if step >= steps:
+                break
+    bar.close()
+    summary = {"steps": steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
+               "checkpoint": str(final_path)}
+    if fabric.is_global_zero:
+        from atdt.config import to_dict
+
+        save_checkpoint(final_path, {"model": raw_model.state_dict(), "config": to_dict(config) if config is not None else None,
+                                     "step": steps, "summary": summary})
+        last_path.unlink(missing_ok=True)
+    fabric.barrier()
+    return summary

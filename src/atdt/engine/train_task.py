@@ -1,0 +1,56 @@
+"""Train one dense task network on one or more domains (the building block of AT/DT steps 1-2
+and of the Oracle), and load trained ones back from their run folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig, from_dict
+from atdt.data.mixed import MixedSampler, TrainingSet
+from atdt.engine.checkpoint import load_checkpoint
+from atdt.engine.loop import fit
+from atdt.networks import TaskNetwork, build_task_network
+from atdt.tasks import Task, get_task
+
+
+def task_loss(task: Task):
+    def loss_fn(model, batch):
+        loss = task.loss(model(batch["image"]), batch)
+        return loss, {}
+
+    return loss_fn
+
+
+def train_task_network(task: str, datasets: list, *, network: NetworkConfig, train: TrainConfig,
+                       runtime: RuntimeConfig, run_dir, config=None, fabric=None, desc: str | None = None) -> TaskNetwork:
+    """Train N for ``task`` on ``datasets`` (several = one shared network, every batch holding
+    equal shares of each domain). Resumes from the run folder; returns the network in eval mode."""
+    from atdt.engine.fabric import make_fabric
+
+    fabric = fabric or make_fabric(runtime)
+    spec = get_task(task)
+    model = build_task_network(network, spec.out_channels)
+    data = TrainingSet(datasets, (spec.label_key,), crop=train.crop, flip=train.flip, photometric=train.photometric)
+    sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=runtime.seed,
+                           rank=fabric.global_rank, world_size=fabric.world_size)
+    record = config if config is not None else {"task": task, "network": network, "train": train}
+    fit(fabric, model, task_loss(spec), data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
+        run_dir=run_dir, sampler=sampler, config=record, desc=desc or f"train {task}", log_every=train.log_every,
+        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=runtime.progress)
+    return model.eval()
+
+
+def load_task_network(run_dir, map_location="cpu") -> tuple[TaskNetwork, Task, dict]:
+    """Rebuild a trained network from ``run_dir/checkpoints/final.ckpt`` (its config travels inside)."""
+    path = Path(run_dir) / "checkpoints" / "final.ckpt"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
+    payload = load_checkpoint(path, map_location)
+    config = payload["config"] or {}
+    task = get_task(config["task"])
+    network = from_dict(NetworkConfig, config["network"])
+    model = build_task_network(network, task.out_channels)
+    model.load_state_dict(payload["model"])
+    return model.eval().to(map_location if map_location != "cpu" else torch.device("cpu")), task, config

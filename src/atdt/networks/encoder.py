@@ -1,0 +1,85 @@
+"""Encoders E: torchvision ResNets cut into stages; E ends at the split level.
+
+Stage 1 is the stem (conv 7x7/2, max pool) plus layer1; stages 2-4 are layer2-4. The stages
+after the split level belong to the decoder side, so N = D(E(x)) is the same network whatever
+the split (paper Sec. 6.1 studies the split level).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from atdt.networks.norms import norm_layer
+
+ENCODERS = {"resnet18": "resnet18", "resnet34": "resnet34", "resnet50": "resnet50", "resnet101": "resnet101"}
+
+
+def _dilate_basic_stage(stage: nn.Sequential, rate: int) -> None:
+    """torchvision refuses dilation in BasicBlock nets (ResNet-18/34): turn the stage's stride
+    into dilation by hand, as replace_stride_with_dilation does for bottleneck nets."""
+    for i, block in enumerate(stage):
+        for conv in (block.conv1, block.conv2):
+            conv.stride = (1, 1)
+            conv.dilation = (rate, rate) if (i > 0 or conv is block.conv2) else (rate // 2, rate // 2)
+            conv.padding = conv.dilation
+        if block.downsample is not None:
+            block.downsample[0].stride = (1, 1)
+
+
+def build_stages(name: str = "resnet18", *, dilated: bool = False, norm: str = "batch",
+                 pretrained: str | Path | None = None) -> tuple[list[nn.Module], list[int], list[int]]:
+    """All four stages of a ResNet, their output channels and their reductions (strides)."""
+    import torchvision
+
+    if name not in ENCODERS:
+        raise ValueError(f"unknown encoder {name!r}; choose one of: {', '.join(ENCODERS)}")
+    bottleneck = name in ("resnet50", "resnet101")
+    kwargs = {"norm_layer": norm_layer(norm)}
+    if dilated and bottleneck:
+        kwargs["replace_stride_with_dilation"] = [False, True, True]  # rates 2 and 4 in layer3, layer4
+    net = getattr(torchvision.models, ENCODERS[name])(weights=None, **kwargs)
+    if pretrained is not None:
+        # a torchvision weight file the user has on disk; nothing is ever downloaded
+        state = torch.load(Path(pretrained), map_location="cpu", weights_only=True)
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        if [k for k in missing if not k.startswith("fc.")] or [k for k in unexpected if not k.startswith("fc.")]:
+            raise ValueError(f"{pretrained} does not hold {name} weights (missing {missing[:3]}, unexpected {unexpected[:3]})")
+    if dilated and not bottleneck:
+        _dilate_basic_stage(net.layer3, 2)
+        _dilate_basic_stage(net.layer4, 4)
+    stages = [
+        nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1),
+        net.layer2, net.layer3, net.layer4,
+    ]
+    width = 4 if bottleneck else 1
+    channels = [64 * width, 128 * width, 256 * width, 512 * width]
+    reductions = [4, 8, 8, 8] if dilated else [4, 8, 16, 32]
+    return stages, channels, reductions
+
+
+class Encoder(nn.Module):
+    """forward(x [B,3,H,W]) -> list of stage features for stages 1..split_level."""
+
+    def __init__(self, stages: list[nn.Module], out_channels: list[int], reductions: list[int]):
+        super().__init__()
+        self.stages = nn.ModuleList(stages)
+        self.out_channels = list(out_channels)
+        self.reductions = list(reductions)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        features = []
+        for stage in self.stages:
+            x = stage(x)
+            features.append(x)
+        return features
+
+
+def build_encoder(name: str = "resnet18", *, dilated: bool = False, norm: str = "batch", split_level: int = 4,
+                  pretrained: str | Path | None = None) -> Encoder:
+    if split_level not in (1, 2, 3, 4):
+        raise ValueError(f"split_level must be 1, 2, 3 or 4 (the ResNet stage where E ends), got {split_level}")
+    stages, channels, reductions = build_stages(name, dilated=dilated, norm=norm, pretrained=pretrained)
+    return Encoder(stages[:split_level], channels[:split_level], reductions[:split_level])

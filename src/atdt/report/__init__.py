@@ -1,0 +1,1 @@
+"""Reports: paper-layout tables, results files and figures."""

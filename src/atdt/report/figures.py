@@ -1,0 +1,86 @@
+"""Figures: the paper's qualitative comparison (Fig. 3: RGB | Baseline | AT/DT | ground truth)
+and the t-SNE of E1, E2 and G(E1) features (supplementary Fig. 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+
+@torch.no_grad()
+def qualitative_figure(models: dict, dataset, task, path, *, rows: int = 4, depth_scale: float = 1.0,
+                       device="cpu") -> Path:
+    """One row per image: RGB, each model's prediction, ground truth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = min(rows, len(dataset))
+    cols = 2 + len(models)
+    sample0 = dataset[0]["image"]
+    aspect = sample0.shape[2] / sample0.shape[1]
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 2.2 * aspect / 2 + 0.5, rows * 1.25 + 0.4), squeeze=False)
+    for r in range(rows):
+        sample = dataset[r]
+        image = sample["image"]
+        panels = [(image.permute(1, 2, 0).numpy(), "RGB")]
+        for name, model in models.items():
+            pred = task.predict(model(image[None].to(device)))[0].cpu()
+            if task.name == "depth":
+                pred = pred * depth_scale
+            panels.append((task.colourise(pred), name))
+        panels.append((task.colourise(sample[task.label_key]), "Ground truth"))
+        for c, (picture, title) in enumerate(panels):
+            ax = axes[r][c]
+            ax.imshow(picture)
+            ax.set_xticks([]), ax.set_yticks([])
+            if r == 0:
+                ax.set_title(title, fontsize=9)
+    fig.tight_layout(pad=0.3)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+@torch.no_grad()
+def tsne_figure(e1, g, e2, dataset, path, *, images: int = 24, points_per_image: int = 16, device="cpu", seed: int = 0) -> Path:
+    """t-SNE of feature vectors: E1(x) (pink), E2(x) (blue), G(E1(x)) (red); G should move pink onto blue."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.manifold import TSNE
+
+    g_rng = torch.Generator().manual_seed(seed)
+    vectors = {"E1(x)": [], "E2(x)": [], "G(E1(x))": []}
+    for i in range(min(images, len(dataset))):
+        x = dataset[i]["image"][None].to(device)
+        f1, f2 = e1(x)[-1], e2(x)[-1]
+        f3 = g(f1)
+        hw = f1.shape[-2] * f1.shape[-1]
+        pick = torch.randperm(hw, generator=g_rng)[:points_per_image]
+        for key, f in (("E1(x)", f1), ("E2(x)", f2), ("G(E1(x))", f3)):
+            vectors[key].append(f.flatten(2)[0, :, pick].T.cpu())
+    if vectors["E1(x)"][0].shape[1] != vectors["E2(x)"][0].shape[1]:
+        raise ValueError("t-SNE needs E1 and E2 features of the same width")
+    stacked = torch.cat([torch.cat(v) for v in vectors.values()]).numpy()
+    embedded = TSNE(n_components=2, random_state=seed, init="pca", perplexity=30).fit_transform(stacked)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    n = len(stacked) // 3
+    for k, (name, colour) in enumerate(zip(vectors, ("hotpink", "royalblue", "red"))):
+        ax.scatter(embedded[k * n:(k + 1) * n, 0], embedded[k * n:(k + 1) * n, 1], s=5, c=colour, label=name)
+    ax.legend()
+    ax.set_xticks([]), ax.set_yticks([])
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+__all__ = ["qualitative_figure", "tsne_figure"]

@@ -44,7 +44,7 @@ class NetworkConfig:
     """A dense task network N = D(E(x)); the output channels come from the task."""
 
     encoder: str = "resnet18"  # resnet18 | resnet34 | resnet50 | resnet101
-    dilated: bool = False  # rates 2 and 4 in the last two stages (output stride 8 -> 1/16 with stem)
+    output_stride: int = 32  # 32 plain ResNet; 16 = layer4 dilated (rate 2); 8 = rates 2 and 4 in layer3, layer4
     norm: str = "batch"  # batch | group | instance | none
     split_level: int = 4  # stage where E ends (1..4), 4 = deepest as in the paper
     skips: bool = False

@@ -62,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     for source, target, name in DIRECTIONS:
         cfg = load_config(ExperimentConfig, experiments_dir() / "demo.yaml",
                           [f"name=demo/{name}", f"task_source={source}", f"task_target={target}", *overrides])
-        finished.append((run_experiment(cfg), Path(cfg.out) / cfg.name))
-    for results, folder in finished:
-        print_summary(results, folder)
+        finished.append(run_experiment(cfg))
+    for results in finished:
+        print_summary(results)
     print(f"\n[demo] finished in {(time.perf_counter() - t0) / 60:.1f} min")
     return 0
 

@@ -11,7 +11,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("run", help="run folder of `atdt train-task`, or an AT/DT predictor file (.pt)")
     parser.add_argument("--data", required=True, help="NAME:ROOT[:SPLIT], e.g. world:data/world/camera:test")
     parser.add_argument("--limit", type=int, help="evaluate the first N images only")
-    parser.add_argument("--depth-scale", type=float, default=1.0, help="multiply depth predictions (focal ratio)")
+    parser.add_argument("--depth-scale", type=float, help="multiply depth predictions (focal ratio f_target / f_source; "
+                        "default: the one stored in an AT/DT export, else 1)")
     parser.add_argument("--json", help="where to write the scores (default: RUN/eval-<name>-<split>.json)")
     parser.add_argument("--batch-size", type=int, default=4)
 
@@ -31,7 +32,7 @@ def run(args) -> int:
     device = default_device()
     model, task = load_predictor(args.run, device)
     scores = evaluate(model, dataset, task, batch_size=args.batch_size, device=device, limit=args.limit,
-                      depth_scale=args.depth_scale)
+                      depth_scale=args.depth_scale if args.depth_scale is not None else getattr(model, "depth_scale", 1.0))
     run = Path(args.run)
     out = Path(args.json) if args.json else (run if run.is_dir() else run.parent) / f"eval-{name}-{split}.json"
     out.write_text(json.dumps({"data": args.data, "task": task.name, "scores": scores}, indent=2))

@@ -30,6 +30,8 @@ def run(args) -> int:
         image = torch.from_numpy(read_rgb(path)).permute(2, 0, 1).float().div(255.0)[None].to(device)
         with torch.no_grad():
             pred = task.predict(model(image))[0].cpu()
+        if task.name == "depth":  # an AT/DT export carries the focal ratio f_B / f_A of its domains
+            pred = pred * getattr(model, "depth_scale", 1.0)
         write_image(out / f"{path.stem}_{task.name}.png", task.colourise(pred))
         np.save(out / f"{path.stem}_{task.name}.npy", pred.numpy())
         print(f"{path} -> {out / (path.stem + '_' + task.name)}.png/.npy")

@@ -38,12 +38,11 @@ def run(args) -> int:
     from atdt.method.experiment import run_experiment
 
     cfg = load_config(ExperimentConfig, resolve_experiment(args.experiment), args.overrides)
-    results = run_experiment(cfg)
-    print_summary(results, Path(cfg.out) / cfg.name)
+    print_summary(run_experiment(cfg))
     return 0
 
 
-def print_summary(results: dict, folder: Path) -> None:
+def print_summary(results: dict) -> None:
     from atdt.report.results import LABELS
     from atdt.report.tables import text_table
 
@@ -52,6 +51,7 @@ def print_summary(results: dict, folder: Path) -> None:
     print(f"\n{results['name']}: {results['task_source']} -> {task}, A = {results['domain_a']}, B = {results['domain_b']}")
     rows = [(LABELS[k], v, stds.get("methods", {}).get(k)) for k, v in results["methods"].items()]
     print(text_table(task, rows))
+    folder = Path(results["folder"])
     print(f"results: {folder / 'results.md'}")
     for fig in results.get("figures", []):
-        print(f"figure:  {fig if Path(fig).is_absolute() or Path(fig).exists() else folder / fig}")
+        print(f"figure:  {fig if Path(fig).exists() else folder / fig}")

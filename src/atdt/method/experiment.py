@@ -110,7 +110,7 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
         "name": cfg.name, "seed": seed, "task_source": cfg.task_source, "task_target": cfg.task_target,
         "domain_a": train_a.domain, "domain_b": test_b.domain, "depth_scale": scale, "methods": methods,
         "on_domain_a": on_a, "transfer_loss": transfer_loss, "timings_s": timings,
-        "figures": [str(f) for f in figures], "config": to_dict(cfg),
+        "figures": [str(f) for f in figures], "folder": str(folder), "config": to_dict(cfg),
     }
     write_seed_results(results, folder)
     return results

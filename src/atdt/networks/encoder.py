@@ -14,6 +14,7 @@ from torch import nn
 
 from atdt.networks.norms import norm_layer
 
+OUTPUT_STRIDES = {32: (False, False), 16: (False, True), 8: (True, True)}
 ENCODERS = {"resnet18": "resnet18", "resnet34": "resnet34", "resnet50": "resnet50", "resnet101": "resnet101"}
 
 
@@ -29,7 +30,7 @@ def _dilate_basic_stage(stage: nn.Sequential, rate: int) -> None:
             block.downsample[0].stride = (1, 1)
 
 
-def build_stages(name: str = "resnet18", *, dilated: bool = False, norm: str = "batch",
+def build_stages(name: str = "resnet18", *, output_stride: int = 32, norm: str = "batch",
                  pretrained: str | Path | None = None) -> tuple[list[nn.Module], list[int], list[int]]:
     """All four stages of a ResNet, their output channels and their reductions (strides)."""
     import torchvision
@@ -37,26 +38,35 @@ def build_stages(name: str = "resnet18", *, dilated: bool = False, norm: str = "
     if name not in ENCODERS:
         raise ValueError(f"unknown encoder {name!r}; choose one of: {', '.join(ENCODERS)}")
     bottleneck = name in ("resnet50", "resnet101")
+    if output_stride not in OUTPUT_STRIDES:
+        raise ValueError(f"output_stride must be one of {', '.join(map(str, OUTPUT_STRIDES))}, got {output_stride}")
+    dilate = OUTPUT_STRIDES[output_stride]  # (layer3, layer4): trade stride for dilation, as DRN does
     kwargs = {"norm_layer": norm_layer(norm)}
-    if dilated and bottleneck:
-        kwargs["replace_stride_with_dilation"] = [False, True, True]  # rates 2 and 4 in layer3, layer4
+    if bottleneck:
+        kwargs["replace_stride_with_dilation"] = [False, *dilate]
     net = getattr(torchvision.models, ENCODERS[name])(weights=None, **kwargs)
     if pretrained is not None:
         # a torchvision weight file the user has on disk; nothing is ever downloaded
         state = torch.load(Path(pretrained), map_location="cpu", weights_only=True)
-        missing, unexpected = net.load_state_dict(state, strict=False)
+        try:
+            missing, unexpected = net.load_state_dict(state, strict=False)
+        except RuntimeError as err:  # shape mismatches
+            raise ValueError(f"{pretrained} does not hold {name} weights: {str(err).splitlines()[1:2]}") from None
         if [k for k in missing if not k.startswith("fc.")] or [k for k in unexpected if not k.startswith("fc.")]:
             raise ValueError(f"{pretrained} does not hold {name} weights (missing {missing[:3]}, unexpected {unexpected[:3]})")
-    if dilated and not bottleneck:
-        _dilate_basic_stage(net.layer3, 2)
-        _dilate_basic_stage(net.layer4, 4)
+    if not bottleneck:
+        rate = 1
+        for stage, on in zip((net.layer3, net.layer4), dilate):
+            if on:
+                rate *= 2
+                _dilate_basic_stage(stage, rate)
     stages = [
         nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1),
         net.layer2, net.layer3, net.layer4,
     ]
     width = 4 if bottleneck else 1
     channels = [64 * width, 128 * width, 256 * width, 512 * width]
-    reductions = [4, 8, 8, 8] if dilated else [4, 8, 16, 32]
+    reductions = [4, 8, min(16, output_stride), output_stride]
     return stages, channels, reductions
 
 
@@ -77,9 +87,9 @@ class Encoder(nn.Module):
         return features
 
 
-def build_encoder(name: str = "resnet18", *, dilated: bool = False, norm: str = "batch", split_level: int = 4,
+def build_encoder(name: str = "resnet18", *, output_stride: int = 32, norm: str = "batch", split_level: int = 4,
                   pretrained: str | Path | None = None) -> Encoder:
     if split_level not in (1, 2, 3, 4):
         raise ValueError(f"split_level must be 1, 2, 3 or 4 (the ResNet stage where E ends), got {split_level}")
-    stages, channels, reductions = build_stages(name, dilated=dilated, norm=norm, pretrained=pretrained)
+    stages, channels, reductions = build_stages(name, output_stride=output_stride, norm=norm, pretrained=pretrained)
     return Encoder(stages[:split_level], channels[:split_level], reductions[:split_level])

@@ -30,7 +30,7 @@ def build_task_network(network: NetworkConfig, out_channels: int) -> TaskNetwork
     """Split one ResNet at ``network.split_level``: E takes the stages up to it, D the rest."""
     if network.split_level not in (1, 2, 3, 4):
         raise ValueError(f"split_level must be 1, 2, 3 or 4, got {network.split_level}")
-    stages, channels, reductions = build_stages(network.encoder, dilated=network.dilated, norm=network.norm,
+    stages, channels, reductions = build_stages(network.encoder, output_stride=network.output_stride, norm=network.norm,
                                                 pretrained=network.pretrained)
     k = network.split_level
     encoder = Encoder(stages[:k], channels[:k], reductions[:k])

@@ -62,6 +62,7 @@ def write_aggregate(per_seed: list[dict], root: Path) -> dict:
         agg[key], stds[key] = _mean_std([r[key] for r in per_seed])
     agg["std"] = stds
     agg["depth_scale"] = first.get("depth_scale", 1.0)
+    agg["folder"] = str(root)
     agg["figures"] = [str(Path(f"seed{per_seed[0]['seed']}") / "figures" / "qualitative.png")]
     Path(root).mkdir(parents=True, exist_ok=True)
     (Path(root) / "results.json").write_text(json.dumps(agg, indent=2, default=float))

@@ -43,7 +43,7 @@ def _cells(task: str, rows: list[tuple], bold_best: bool) -> tuple[list[str], li
     if bold_best and len(rows) > 1:
         for key, _, higher, _ in cols:
             values = [_get(r[1], key) for r in rows if not math.isnan(_get(r[1], key))]
-            if values:
+            if values and max(values) != min(values):  # nothing to highlight when all rows tie
                 best[key] = max(values) if higher else min(values)
     body = []
     for row in rows:

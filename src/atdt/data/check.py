@@ -1,0 +1,68 @@
+"""Dataset checks: counts per split, missing or unpaired files, unreadable images, label ids
+outside the table, size mismatches. Every problem is reported with its file."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from atdt.data.errors import DatasetError
+
+SPLITS = {"world": ("train", "val", "test"), "cityscapes": ("train", "val", "test"), "kitti": ("training", "testing"),
+          "synthia": ("train", "val", "test"), "carla": ("train", "val", "test"), "filelist": ("train", "val", "test")}
+
+
+@dataclass
+class SplitReport:
+    split: str
+    samples: int = 0
+    bad: list[str] = field(default_factory=list)  # "path: problem"
+    missing: str | None = None  # why the split could not be opened
+
+
+def check_split(name: str, root, split: str, progress: bool = True, **options) -> SplitReport:
+    from tqdm import tqdm
+
+    from atdt.data import load_dataset
+
+    report = SplitReport(split)
+    try:
+        dataset = load_dataset(name, root, split, **options)
+    except (FileNotFoundError, ValueError) as err:
+        report.missing = str(err)
+        return report
+    report.samples = len(dataset)
+    stereo = True
+    for i in tqdm(range(len(dataset)), desc=f"check {split}", unit="img", file=sys.stderr, disable=not progress, leave=False):
+        try:
+            dataset[i]
+        except DatasetError as err:
+            report.bad.append(str(err))
+            continue
+        if stereo:
+            try:
+                dataset.read_stereo(i)
+            except DatasetError as err:
+                report.bad.append(str(err))
+            except ValueError:
+                stereo = False  # the format has no right view
+    if hasattr(dataset, "orphans"):
+        report.bad += [f"{p}: no matching left image (unpaired file)" for p in dataset.orphans()]
+    return report
+
+
+def check_dataset(name: str, root, split: str | None = None, progress: bool = True, **options) -> list[SplitReport]:
+    splits = (split,) if split else SPLITS.get(name, ("train", "val", "test"))
+    return [check_split(name, root, s, progress, **options) for s in splits]
+
+
+def good_indices(dataset) -> tuple[list[int], list[str]]:
+    """Indices of samples that load, and the problems of those that do not (--skip-bad)."""
+    good, bad = [], []
+    for i in range(len(dataset)):
+        try:
+            dataset[i]
+            good.append(i)
+        except DatasetError as err:
+            bad.append(str(err))
+    return good, bad

@@ -1,0 +1,60 @@
+"""Class mappings of every dataset to the paper's 11 classes, as lookup tables.
+
+Each mapping is a readable dict (source id -> our class name); ``lookup_table`` turns it into a
+256-entry array with 255 (ignore) for every unlisted id.
+
+Cityscapes follows the authors' released code, which produced the published numbers: car and
+motorcycle -> vehicle, traffic light and sign -> traffic_sign; terrain, rider, truck, bus, train,
+bicycle and every void id -> ignore. (The paper's text says "car and bicycle"; the code maps
+motorcycle and ignores bicycle.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from atdt.data.classes import CLASSES, IGNORE_INDEX
+
+CITYSCAPES = {  # labelIds
+    7: "road", 8: "sidewalk", 11: "building", 12: "wall", 13: "fence", 17: "pole", 19: "traffic_sign",
+    20: "traffic_sign", 21: "vegetation", 23: "sky", 24: "person", 26: "vehicle", 32: "vehicle",
+}
+# every id Cityscapes defines (0..33, and -1 license plate stored as 255 is not in labelIds images)
+CITYSCAPES_KNOWN = set(range(34))
+
+SYNTHIA = {  # SYNTHIA-SF class ids in the R channel of GT images
+    1: "road", 2: "sidewalk", 3: "building", 4: "wall", 5: "fence", 6: "pole", 7: "traffic_sign",
+    8: "traffic_sign", 9: "vegetation", 11: "sky", 12: "person", 14: "vehicle", 18: "vehicle", 20: "road",
+}
+SYNTHIA_KNOWN = set(range(23))
+
+CARLA = {  # CARLA 0.8.x tags in the red channel; sky comes from depth (far plane)
+    1: "building", 2: "fence", 4: "person", 5: "pole", 6: "road", 7: "road", 8: "sidewalk", 9: "vegetation",
+    10: "vehicle", 11: "wall", 12: "traffic_sign",
+}
+CARLA_KNOWN = set(range(13))
+
+TABLES = {"cityscapes": CITYSCAPES, "kitti": CITYSCAPES, "synthia": SYNTHIA, "carla": CARLA}
+KNOWN_IDS = {"cityscapes": CITYSCAPES_KNOWN, "kitti": CITYSCAPES_KNOWN, "synthia": SYNTHIA_KNOWN, "carla": CARLA_KNOWN}
+
+
+def lookup_table(mapping: dict[int, str]) -> np.ndarray:
+    table = np.full(256, IGNORE_INDEX, np.uint8)
+    for source_id, name in mapping.items():
+        table[source_id] = CLASSES.index(name)
+    return table
+
+
+def map_labels(ids: np.ndarray, dataset: str) -> np.ndarray:
+    """Source label ids (uint8/uint16 HxW) -> our class ids (int64, 255 = ignore)."""
+    table = lookup_table(TABLES[dataset])
+    ids = np.asarray(ids)
+    out = np.full(ids.shape, IGNORE_INDEX, np.int64)
+    inside = ids < 256
+    out[inside] = table[ids[inside]]
+    return out
+
+
+def unknown_ids(ids: np.ndarray, dataset: str) -> list[int]:
+    """Label ids that the dataset's own table does not define (a sign of a wrong file)."""
+    return sorted(set(np.unique(ids).tolist()) - KNOWN_IDS[dataset])

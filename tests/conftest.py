@@ -1,0 +1,25 @@
+"""Session fixtures: a tiny embedded world (clean and camera domains, 32x64) with stereo proxy
+depth for camera/train, rendered once for the whole test session."""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory):
+    from atdt.data import load_dataset
+    from atdt.stereo import write_proxy_depth
+    from atdt.world.writer import make_dataset
+
+    root = tmp_path_factory.mktemp("world")
+    for domain in ("clean", "camera"):
+        for split, count in (("train", 12), ("val", 4), ("test", 4)):
+            make_dataset(domain, split, count, (32, 64), root / domain, workers=1, progress=False)
+    write_proxy_depth(load_dataset("world", root / "camera", "train"), root / "camera-proxy", progress=False)
+    return root
+
+
+@pytest.fixture
+def tiny_overrides(tiny_world, tmp_path):
+    """Overrides that point the `tiny` preset at the session's world and a fresh output folder."""
+    return [f"domain_a.root={tiny_world / 'clean'}", f"domain_b.root={tiny_world / 'camera'}",
+            f"domain_b.depth_root={tiny_world / 'camera-proxy'}", f"out={tmp_path / 'runs'}"]

@@ -1,0 +1,98 @@
+"""The training loop: loss goes down, a killed run resumes to the same weights, NaN stops it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from atdt.config import NetworkConfig, OptimConfig, RuntimeConfig, TrainConfig
+from atdt.data import load_dataset
+from atdt.engine import NonFiniteLoss, load_checkpoint, make_fabric, train_task_network
+from atdt.engine.loop import fit
+
+NET = NetworkConfig(decoder_channels=(16, 16, 16))
+RUNTIME = RuntimeConfig(progress=False, accelerator="cpu")
+
+
+def _train(world, run_dir, steps=8, ckpt_every=100, **kw):
+    ds = load_dataset("world", world / "clean", "train")
+    train = TrainConfig(steps=steps, batch_size=4, log_every=1, ckpt_every=ckpt_every, crop=(24, 48),
+                        optim=OptimConfig(lr=1e-3, schedule="onecycle"), **kw)
+    return train_task_network("semantic", [ds], network=NET, train=train, runtime=RUNTIME, run_dir=run_dir)
+
+
+def _losses(run_dir):
+    rows = (run_dir / "logs" / "train.csv").read_text().splitlines()[1:]
+    return [float(r.split(",")[1]) for r in rows]
+
+
+def test_a_few_steps_lower_the_loss(tiny_world, tmp_path):
+    _train(tiny_world, tmp_path / "run", steps=12)
+    losses = _losses(tmp_path / "run")
+    assert len(losses) == 12
+    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
+    payload = load_checkpoint(tmp_path / "run" / "checkpoints" / "final.ckpt")
+    assert payload["config"]["task"] == "semantic" and payload["step"] == 12
+    assert (tmp_path / "run" / "config.yaml").is_file()
+
+
+def _task_config(world, path):
+    path.write_text(
+        "task: semantic\n"
+        f"domains: [{{name: world, root: {world / 'clean'}}}]\n"
+        "network: {decoder_channels: [16, 16, 16]}\n"
+        "train: {steps: 24, batch_size: 4, crop: [24, 48], log_every: 4, ckpt_every: 4, optim: {lr: 0.001}}\n"
+        "runtime: {accelerator: cpu, progress: false}\n")
+    return path
+
+
+@pytest.mark.slow
+def test_resume_after_a_kill_ends_with_the_same_weights(tiny_world, tmp_path):
+    config = _task_config(tiny_world, tmp_path / "task.yaml")
+    cmd = [sys.executable, "-m", "atdt", "train-task", str(config)]
+    subprocess.run(cmd + ["--out", str(tmp_path / "whole")], check=True, capture_output=True, timeout=300)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(cmd + ["--out", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (killed / "checkpoints" / "last.ckpt").is_file():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "checkpoints" / "final.ckpt").is_file(), "the kill should land mid-run"
+    interrupted_at = load_checkpoint(killed / "checkpoints" / "last.ckpt")["step"]
+    assert 0 < interrupted_at < 24
+    subprocess.run(cmd + ["--out", str(killed)], check=True, capture_output=True, timeout=300)
+    a = load_checkpoint(tmp_path / "whole" / "checkpoints" / "final.ckpt")["model"]
+    b = load_checkpoint(killed / "checkpoints" / "final.ckpt")["model"]
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    assert _losses(tmp_path / "whole")[-1] == _losses(killed)[-1]
+
+
+def test_a_nan_loss_stops_the_run_with_a_clear_message(tmp_path):
+    fabric = make_fabric(RUNTIME)
+    model = torch.nn.Linear(2, 1)
+
+    class Data(torch.utils.data.Dataset):
+        sizes = [4]
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, item):
+            return {"x": torch.ones(2)}
+
+    from atdt.data.mixed import MixedSampler
+
+    def loss_fn(m, batch):
+        return m(batch["x"]).sum() * float("nan"), {}
+
+    with pytest.raises(NonFiniteLoss, match="loss became nan at step 2"):
+        fit(fabric, model, loss_fn, Data(), steps=5, batch_size=2, optim=OptimConfig(), run_dir=tmp_path,
+            sampler=MixedSampler([4], 2), log_every=2, progress=False)

@@ -1,0 +1,118 @@
+"""The AT/DT experiment end to end on the `tiny` preset: steps, comparisons, reuse, resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import pytest
+import torch
+
+from atdt.cli import main
+from atdt.config import ExperimentConfig, load_config
+from atdt.cli.run import resolve_experiment
+from atdt.engine import load_task_network
+from atdt.method.predictor import load_predictor
+
+
+def _run(overrides, capsys=None):
+    assert main(["run", "tiny", *overrides]) == 0
+    return capsys.readouterr().out if capsys else ""
+
+
+def test_tiny_preset_runs_all_steps_and_comparisons(tiny_overrides, tmp_path, capsys):
+    t0 = time.perf_counter()
+    out = _run(tiny_overrides, capsys)
+    assert time.perf_counter() - t0 < 60
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    results = json.loads((seed / "results.json").read_text())
+    assert results["task_source"] == "depth" and results["task_target"] == "semantic"
+    assert results["domain_a"] == "world/clean" and results["domain_b"] == "world/camera"
+    assert set(results["methods"]) == {"baseline", "atdt", "oracle"}
+    for scores in results["methods"].values():
+        assert {"miou", "acc", "iou"} <= set(scores) and len(scores["iou"]) == 11
+    assert set(results["on_domain_a"]) == {"n2", "atdt"}
+    md = (seed / "results.md").read_text()
+    assert "| Method | Road |" in md and "Baseline" in md and "Oracle" in md
+    figure = cv2.imread(str(seed / "figures" / "qualitative.png"))
+    assert figure is not None and figure.shape[0] > 100
+    assert "Baseline" in out and "results:" in out
+    # G's training lowered the feature loss
+    rows = (seed / "transfer" / "logs" / "train.csv").read_text().splitlines()[1:]
+    losses = [float(r.split(",")[1]) for r in rows]
+    assert losses[-1] < losses[0]
+
+
+def test_predictor_composes_e1_g_d2(tiny_overrides, tmp_path):
+    _run(tiny_overrides + ["task_source=semantic", "task_target=depth"])
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    predictor, task = load_predictor(seed / "atdt_predictor.pt")
+    assert task.name == "depth"
+    n1, _, _ = load_task_network(seed / "n1")
+    n2, _, _ = load_task_network(seed / "n2")
+    from atdt.engine import load_checkpoint
+    from atdt.method.steps import build_transfer
+
+    cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides)
+    g = build_transfer(cfg, n1, n2)
+    g.load_state_dict(load_checkpoint(seed / "transfer" / "checkpoints" / "final.ckpt")["model"])
+    x = torch.rand(2, 3, 32, 64)
+    with torch.no_grad():
+        manual = n2.decode([g.eval()(n1.encode(x)[-1])], (32, 64))
+        assert torch.allclose(predictor(x), manual, atol=1e-6)
+        assert not torch.allclose(predictor(x), n2(x), atol=1e-3)  # it is not the Baseline
+    results = json.loads((seed / "results.json").read_text())
+    assert {"abs_rel", "sq_rel", "rmse", "rmse_log", "d1", "d2", "d3"} <= set(results["methods"]["atdt"])
+    assert results["depth_scale"] != 1.0  # clean and camera have different focal lengths
+
+
+def test_finished_steps_are_reused_and_a_changed_config_reruns(tiny_overrides, tmp_path, capsys):
+    _run(tiny_overrides, capsys)
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    first = json.loads((seed / "results.json").read_text())
+    out = _run(tiny_overrides, capsys)
+    assert out.count(": reused") == 4
+    assert json.loads((seed / "results.json").read_text())["methods"] == first["methods"]
+    out = _run(tiny_overrides + ["transfer.train.steps=12"], capsys)
+    assert "transfer: config or inputs changed, rerunning" in out
+    assert "n1: reused" in out and "n2: reused" in out and "oracle: reused" in out
+    out = _run(tiny_overrides + ["transfer.train.steps=12", "n2.steps=7"], capsys)
+    assert "n2: config or inputs changed" in out and "transfer: config or inputs changed" in out  # G depends on N2
+
+
+def test_several_seeds_report_mean_and_std(tiny_overrides, tmp_path):
+    _run(tiny_overrides + ["seeds=0,1", "n1.steps=2", "n2.steps=2", "oracle.steps=2", "transfer.train.steps=2"])
+    agg = json.loads((tmp_path / "runs" / "tiny" / "results.json").read_text())
+    assert agg["seeds"] == [0, 1] and "miou" in agg["std"]["methods"]["atdt"]
+    assert "±" in (tmp_path / "runs" / "tiny" / "results.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_to_the_same_result(tiny_overrides, tmp_path):
+    longer = ["n1.steps=30", "n1.ckpt_every=5"]
+    cmd = [sys.executable, "-m", "atdt", "run", "tiny", *tiny_overrides, *longer]
+    reference = [o.replace(str(tmp_path / "runs"), str(tmp_path / "ref")) for o in cmd]
+    subprocess.run(reference, check=True, capture_output=True, timeout=600)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    last = tmp_path / "runs" / "tiny" / "seed0" / "n1" / "checkpoints" / "last.ckpt"
+    deadline = time.time() + 300
+    while time.time() < deadline and not last.is_file():
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert last.is_file() and not (last.parent / "final.ckpt").is_file()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "n1: resuming" in done.stdout
+    a = json.loads((tmp_path / "ref" / "tiny" / "seed0" / "results.json").read_text())["methods"]
+    b = json.loads((tmp_path / "runs" / "tiny" / "seed0" / "results.json").read_text())["methods"]
+    assert a == b
+
+
+def test_unknown_preset_and_key(tmp_path, capsys):
+    assert main(["run", "nope"]) == 2
+    assert "tiny, demo, paper" in capsys.readouterr().err
+    assert main(["run", "tiny", "transfer.widht=3"]) == 2
+    assert "transfer.widht" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """Joint crop/flip and photometric augmentation."""
 
+import pytest
 import torch
 
 from atdt.data.transforms import augment, photometric, random_crop_flip
@@ -21,7 +22,7 @@ def test_crop_and_flip_move_image_and_labels_together():
         index = (out["image"][0] * 8).round().long()
         assert torch.equal(index, out["semantic"]) and torch.equal(index.float(), out["depth"])
         flipped = bool(index[0, 0] > index[0, 1])
-        assert out["normals"][0, 0, 0].item() == (-0.6 if flipped else 0.6)  # x component mirrors
+        assert out["normals"][0, 0, 0].item() == pytest.approx(-0.6 if flipped else 0.6)  # x component mirrors
         assert out["semantic"].shape == (2, 3)
         left = 0 if flipped and index[0, -1] == 0 else int(index[0].min())
         assert out["camera"]["cx"] == 2.0 - left

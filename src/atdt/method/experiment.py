@@ -42,7 +42,8 @@ def _open(data: DataConfig, split: str, *, train: bool):
 
 
 def _describe(data: DataConfig) -> dict:
-    return {**to_dict(data)}
+    """What a step's training data depends on (val/test splits do not change a trained network)."""
+    return {k: v for k, v in to_dict(data).items() if k not in ("val_split", "test_split")}
 
 
 def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:

@@ -68,7 +68,8 @@ def tsne_figure(e1, g, e2, dataset, path, *, images: int = 24, points_per_image:
     if vectors["E1(x)"][0].shape[1] != vectors["E2(x)"][0].shape[1]:
         raise ValueError("t-SNE needs E1 and E2 features of the same width")
     stacked = torch.cat([torch.cat(v) for v in vectors.values()]).numpy()
-    embedded = TSNE(n_components=2, random_state=seed, init="pca", perplexity=30).fit_transform(stacked)
+    perplexity = min(30.0, (len(stacked) - 1) / 3)  # sklearn needs perplexity < samples
+    embedded = TSNE(n_components=2, random_state=seed, init="pca", perplexity=perplexity).fit_transform(stacked)
     fig, ax = plt.subplots(figsize=(5, 5))
     n = len(stacked) // 3
     for k, (name, colour) in enumerate(zip(vectors, ("hotpink", "royalblue", "red"))):

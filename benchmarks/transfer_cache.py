@@ -11,11 +11,17 @@ from dataclasses import replace
 
 import torch
 
-from atdt.config import ExperimentConfig, OptimConfig, RuntimeConfig, TrainConfig, TransferConfig
+from atdt.config import (
+    ExperimentConfig,
+    NetworkConfig,
+    OptimConfig,
+    RuntimeConfig,
+    TrainConfig,
+    TransferConfig,
+)
 from atdt.engine import make_fabric
 from atdt.method.steps import step3_train_transfer
 from atdt.networks import build_task_network
-from atdt.config import NetworkConfig
 
 
 class Images(torch.utils.data.Dataset):

@@ -6,8 +6,8 @@ here. Adding a task is one entry in ``TASKS``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch

@@ -24,6 +24,6 @@ def test_python_m_atdt_help_is_quick():
     import time
 
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "atdt", "--help"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "atdt", "--help"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "train-task" in done.stdout
     assert time.perf_counter() - t0 < 3.0

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from fixture_files import image
 
 from atdt.data.io import write_image
-from fixture_files import image
 
 
 @pytest.fixture

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from fixture_files import image, rgb24
 
 from atdt.data import CLASSES, load_dataset
 from atdt.data.errors import DatasetError
 from atdt.data.io import write_image
-
-from fixture_files import image, rgb24
 
 
 def test_tags_depth_and_sky(tmp_path):

@@ -1,12 +1,11 @@
 """Cityscapes decoding from a fixture tree in the official encodings."""
 
+import numpy as np
 import pytest
 
 from atdt.data import CLASSES, load_dataset
 from atdt.data.errors import DatasetError
 from atdt.data.io import write_image
-
-import numpy as np
 
 
 def test_labels_collapse_to_the_11_classes_like_the_released_code(cityscapes_tree):
@@ -29,7 +28,7 @@ def test_depth_from_disparity_and_the_camera_file(cityscapes_tree):
     assert s["depth"][0, 2].item() == 0.0 and s["depth"][1, 0].item() == 0.0  # p = 1 and p = 0: no label
     assert s["camera"] == {"fx": 2000.0, "fy": 2000.0, "cx": 4.0, "cy": 3.0, "baseline": 0.2}
     assert ds.names == ["val/aachen/aachen_000000_000019"] and ds.labels == {"semantic", "depth"}
-    left, right, camera = ds.read_stereo(0)
+    left, right, _camera = ds.read_stereo(0)
     assert left.shape == right.shape == (6, 8, 3)
 
 

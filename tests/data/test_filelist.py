@@ -1,11 +1,10 @@
 """The authors' file lists work unchanged."""
 
 import numpy as np
+from fixture_files import image, rgb24
 
 from atdt.data import load_dataset
 from atdt.data.io import write_image
-
-from fixture_files import image, rgb24
 
 
 def test_reads_left_right_semantic_depth_lines(tmp_path):
@@ -20,5 +19,5 @@ def test_reads_left_right_semantic_depth_lines(tmp_path):
     s = ds[0]
     assert s["semantic"].tolist() == [[0, 1], [9, 6]]
     assert np.allclose(s["depth"].numpy(), [[5, 6], [7, 8]], atol=1e-3)
-    left, right, cam = ds.read_stereo(0)
+    _left, right, cam = ds.read_stereo(0)
     assert cam["fx"] == 500.0 and (right == image(2, 2, seed=3)).all()

@@ -25,8 +25,9 @@ def test_without_calibration_the_focal_comes_from_the_width(kitti_tree):
 
 
 def test_evaluation_crop_is_central_and_moves_the_principal_point(kitti_tree):
-    from atdt.data.io import write_image
     import numpy as np
+
+    from atdt.data.io import write_image
 
     root = kitti_tree / "training"
     for folder, arr in (("image_2", np.zeros((375, 1242, 3), np.uint8)), ("semantic", np.full((375, 1242), 7, np.uint8)),

@@ -12,7 +12,7 @@ def test_every_batch_holds_equal_shares():
     for b in range(0, len(items), 4):
         batch = items[b : b + 4]
         assert sum(i < 10 for i in batch) == 2 and sum(i >= 10 for i in batch) == 2
-    assert set(i for i in items if i >= 10) == set(range(10, 40))  # the larger domain is seen once per epoch
+    assert {i for i in items if i >= 10} == set(range(10, 40))  # the larger domain is seen once per epoch
 
 
 def test_deterministic_per_epoch_and_resumable():

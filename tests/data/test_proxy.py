@@ -20,7 +20,7 @@ def test_proxy_depth_cli_and_loader(tmp_path, capsys):
     assert proxy.domain == "world/camera+proxy" and len(proxy) == 3
     a, b = exact[0]["depth"].numpy(), proxy[0]["depth"].numpy()
     assert not np.array_equal(a, b) and (b == 0).mean() > (a == 0).mean()  # sparser: only kept pixels
-    left, right, cam = proxy.read_stereo(0)  # the wrapper still offers the stereo pair
+    left, _right, _cam = proxy.read_stereo(0)  # the wrapper still offers the stereo pair
     assert left.shape == (64, 128, 3)
     (tmp_path / "p/train/000001.png").unlink()
     with pytest.raises(DatasetError, match="000001.png: file is missing"):

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from fixture_files import image, rgb24
 
 from atdt.data import CLASSES, load_dataset
 from atdt.data.io import write_image
-
-from fixture_files import image, rgb24
 
 
 def test_decodes_depth_labels_and_split(tmp_path):

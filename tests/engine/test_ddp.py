@@ -18,7 +18,7 @@ def test_train_task_with_two_processes(tiny_world, tmp_path):
         "runtime: {accelerator: cpu, progress: false}\n")
     out = tmp_path / "run"
     done = subprocess.run([sys.executable, "-m", "atdt", "train-task", str(config), "--devices", "2", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "checkpoints" / "final.ckpt").is_file()
     assert "world_size=2" in done.stderr or "Initializing distributed: GLOBAL_RANK: 1" in done.stderr

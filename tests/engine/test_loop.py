@@ -80,7 +80,7 @@ def test_a_nan_loss_stops_the_run_with_a_clear_message(tmp_path):
     model = torch.nn.Linear(2, 1)
 
     class Data(torch.utils.data.Dataset):
-        sizes = [4]
+        sizes = (4,)
 
         def __len__(self):
             return 4

@@ -6,8 +6,8 @@ import pytest
 
 from atdt.data import CLASSES
 from atdt.world import DOMAINS, render
-from atdt.world.layout import make_scene
 from atdt.world.domains import get_domain
+from atdt.world.layout import make_scene
 
 SIZE = (64, 128)
 SKY, ROAD = CLASSES.index("sky"), CLASSES.index("road")

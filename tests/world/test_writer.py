@@ -64,7 +64,7 @@ def test_a_killed_make_resumes_without_corrupt_files(tmp_path):
     proc.wait()
     partial = len(list((out / "train" / "camera").glob("*.json")))
     assert 0 < partial < 400, "the kill should land mid-way"
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert not list(out.glob("train/*/.*.tmp"))
     dataset = load_dataset("world", out, "train")

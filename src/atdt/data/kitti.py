@@ -14,7 +14,13 @@ from pathlib import Path
 
 from atdt.data.encodings import kitti_disparity_to_depth, read_kitti_calib
 from atdt.data.errors import DatasetError
-from atdt.data.files import KITTI_EVAL_CROP, FileDataset, Record, require_dir, strict_ids
+from atdt.data.files import (
+    KITTI_EVAL_CROP,
+    FileDataset,
+    Record,
+    require_dir,
+    strict_ids,
+)
 from atdt.data.io import decode_depth_png, read_image
 
 DISPARITY_FOLDERS = ("disp_occ_0", "disp_noc_0", "disp_occ", "disp_noc")

@@ -4,6 +4,8 @@ statistics cover both, paper Sec. 3.3), deterministic per seed and epoch, and DD
 
 from __future__ import annotations
 
+import bisect
+
 import torch
 from torch.utils.data import Dataset, Sampler
 
@@ -35,10 +37,11 @@ class TrainingSet(Dataset):
 
     def __getitem__(self, item):
         index, seed = item if isinstance(item, tuple) else (item, item)
-        domain = next(i for i in range(len(self.datasets)) if index < self.offsets[i + 1])
+        domain = bisect.bisect_right(self.offsets, index) - 1
         sample = self.datasets[domain][index - self.offsets[domain]]
         sample = {k: sample[k] for k in self.keys}
-        sample = augment(sample, crop=self.crop, flip=self.flip, photometric_aug=self.photometric, seed=seed)
+        if self.crop is not None or self.flip or self.photometric:
+            sample = augment(sample, crop=self.crop, flip=self.flip, photometric_aug=self.photometric, seed=seed)
         sample["domain"] = domain
         return sample
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 
 def lr_factor(schedule: str, steps: int, power: float = 0.9) -> Callable[[int], float]:

@@ -31,6 +31,7 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
 
     fabric = fabric or make_fabric(runtime)
     spec = get_task(task)
+    torch.manual_seed(runtime.seed)  # the init depends on the seed alone, not on what ran before
     model = build_task_network(network, spec.out_channels)
     data = TrainingSet(datasets, (spec.label_key,), crop=train.crop, flip=train.flip, photometric=train.photometric)
     sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=runtime.seed,

@@ -50,8 +50,14 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
     """All steps and evaluations of one seed into ``folder``; returns its results dict."""
     from atdt.engine import evaluate, make_fabric, mean_focal
     from atdt.method.predictor import export_predictor
-    from atdt.method.steps import (feature_loss, step1_train_source, step2_train_target, step3_train_transfer,
-                                   step4_transfer, train_oracle)
+    from atdt.method.steps import (
+        feature_loss,
+        step1_train_source,
+        step2_train_target,
+        step3_train_transfer,
+        step4_transfer,
+        train_oracle,
+    )
     from atdt.report.figures import qualitative_figure, tsne_figure
     from atdt.report.results import write_seed_results
     from atdt.tasks import get_task
@@ -89,7 +95,7 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
     device = fabric.device
     for m in (n1, n2, oracle, atdt):
         m.to(device).eval()
-    ev = dict(device=device, progress=cfg.runtime.progress)
+    ev = {"device": device, "progress": cfg.runtime.progress}
     methods = {
         "baseline": evaluate(n2, test_b, task, depth_scale=scale, desc="baseline on B", **ev),
         "atdt": evaluate(atdt, test_b, task, depth_scale=scale, desc="AT/DT on B", **ev),

@@ -20,7 +20,7 @@ def deepest_features(encoder, images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def cache_feature_pairs(e1, e2, dataset, *, device, batch_size: int = 16, flips: bool = True,
-                        progress: bool = True) -> "FeaturePairs":
+                        progress: bool = True) -> FeaturePairs:
     """Run both frozen encoders once over ``dataset`` (and its mirror images when ``flips``)."""
     from tqdm import tqdm
 

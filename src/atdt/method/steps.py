@@ -61,6 +61,7 @@ def step3_train_transfer(cfg: ExperimentConfig, n1, n2, train_a, run_dir, fabric
     in inference mode (Sec. 3.5). Features are cached once unless transfer.cache_features=false."""
     t = cfg.transfer
     e1, e2 = n1.encoder.eval().requires_grad_(False), n2.encoder.eval().requires_grad_(False)
+    torch.manual_seed(cfg.runtime.seed)  # G's init must not depend on whether N1 resumed
     g = build_transfer(cfg, n1, n2)
     final = Path(run_dir) / "checkpoints" / "final.ckpt"
     if final.is_file():  # finished before: skip the feature cache too
@@ -94,5 +95,12 @@ def feature_loss(e1, g, e2, dataset, device, limit: int = 64) -> float:
     return float(torch.nn.functional.mse_loss(g(pairs.f1.to(device)), pairs.f2.to(device)))
 
 
-__all__ = ["FeaturePairs", "step1_train_source", "step2_train_target", "step3_train_transfer", "step4_transfer",
-           "train_oracle", "feature_loss"]
+__all__ = [
+    "FeaturePairs",
+    "feature_loss",
+    "step1_train_source",
+    "step2_train_target",
+    "step3_train_transfer",
+    "step4_transfer",
+    "train_oracle",
+]

@@ -50,7 +50,7 @@ class DepthAccumulator:
                 self.sums[:-1] += errors
                 self.sums[-1] += 1
 
-    def merge(self, other: "DepthAccumulator") -> None:
+    def merge(self, other: DepthAccumulator) -> None:
         self.sums += other.sums
 
     def state(self) -> torch.Tensor:

@@ -29,7 +29,7 @@ class NormalAccumulator:
         self.angle_sum += angles.sum()
         self.histogram += torch.bincount((angles * 100).long().clamp(0, BINS - 1), minlength=BINS).double()
 
-    def merge(self, other: "NormalAccumulator") -> None:
+    def merge(self, other: NormalAccumulator) -> None:
         self.histogram += other.histogram
         self.angle_sum += other.angle_sum
 
@@ -41,7 +41,7 @@ class NormalAccumulator:
         median_bin = int(torch.searchsorted(cumulative, torch.tensor(n / 2, dtype=torch.float64)).item())
 
         def under(deg: float) -> float:
-            return 100.0 * self.histogram[: int(round(deg * 100))].sum().item() / n
+            return 100.0 * self.histogram[: round(deg * 100)].sum().item() / n
 
         return {
             "mean": self.angle_sum.item() / n,

@@ -30,7 +30,7 @@ class SemanticAccumulator:
         flat = target * (self.num_classes + 1) + pred
         self.confusion += torch.bincount(flat, minlength=self.num_classes * (self.num_classes + 1)).view_as(self.confusion)
 
-    def merge(self, other: "SemanticAccumulator") -> None:
+    def merge(self, other: SemanticAccumulator) -> None:
         self.confusion += other.confusion
 
     def state(self) -> torch.Tensor:

@@ -80,7 +80,7 @@ def markdown_table(task: str, rows: list[tuple], bold_best: bool = True) -> str:
 def text_table(task: str, rows: list[tuple]) -> str:
     header, body = _cells(task, rows, bold_best=False)
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     lines = [fmt(header), "  ".join("-" * w for w in widths)] + [fmt(c) for c in body]
     if task == "depth":
         lines.append("(Abs Rel, Sq Rel, RMSE, RMSE log: lower is better; δ1-δ3: higher is better)")

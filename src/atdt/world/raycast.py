@@ -64,9 +64,8 @@ def trace(primitives, camera: Camera, dirs: np.ndarray, origin: np.ndarray, righ
         block = (slice(v0, v1), slice(u0, u1))
         ti = prim.intersect(origin, dirs[block].reshape(-1, 3), inv[block].reshape(-1, 3)).reshape(v1 - v0, u1 - u0)
         closer = ti < t[block]
-        if closer.any():
-            t[block][closer] = ti[closer]
-            index[block][closer] = i
+        np.copyto(t[block], ti, where=closer)  # views into t and index: updated in place
+        np.copyto(index[block], i, where=closer)
 
     point = (origin + np.where(np.isfinite(t), t, 0.0)[..., None] * dirs).astype(np.float32)
     # normals once per visible pixel, by the primitive that won it

@@ -3,6 +3,8 @@ each domain's look (fog, exposure, colour cast, saturation, gamma, vignetting, b
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from atdt.data.classes import CLASSES
@@ -30,48 +32,68 @@ def _frac(x):
     return x - np.floor(x)
 
 
+def _texture_factor(name: str, p: np.ndarray, u: np.ndarray, s: float) -> np.ndarray:
+    """Brightness pattern of one texture at points p (N, 3); u is the along-facade coordinate."""
+    x, y, z = p[:, 0], p[:, 1], p[:, 2]
+    if name == "tiles":
+        return np.where((_frac(x / 0.6) < 0.06) | (_frac(z / 0.6) < 0.06), 0.8, 1.0)
+    if name == "bricks":
+        return np.where(_frac(y / 0.25) < 0.12, 0.75, 1.0 + 0.3 * s * (hash_noise(p, 0.5) - 0.5))
+    if name == "slats":
+        return np.where(_frac(u / 0.3) < 0.35, 0.55, 1.0)
+    if name == "foliage":
+        return 0.65 + 0.7 * hash_noise(p, 0.35)
+    if name == "bark":
+        return 0.8 + 0.4 * hash_noise(p, 0.1)
+    if name == "cloth":
+        return np.where(y < 0.85, 0.6, 1.0)  # trousers vs shirt
+    return None
+
+
 def albedo(hits: Hits, scene: Scene, domain: Domain) -> np.ndarray:
-    """(H, W, 3) surface colour before lighting."""
+    """(H, W, 3) surface colour before lighting. Each texture is computed on its own pixels only."""
     prims = scene.primitives
     colours = np.array([p.colour for p in prims] + [domain.palette["road"], (0, 0, 0)], np.float32)
     tex_ids = np.array([TEXTURES.index(p.texture) for p in prims] + [-1, -2], np.int32)
-    idx = np.where(hits.index == GROUND, len(prims), np.where(hits.index == SKY, len(prims) + 1, hits.index))
-    col = colours[idx]
+    idx = np.where(hits.index == GROUND, len(prims), np.where(hits.index == SKY, len(prims) + 1, hits.index)).ravel()
+    col = colours[idx]  # (N, 3)
     tex = tex_ids[idx]
-    p, n = hits.point, hits.normal
+    p, n = hits.point.reshape(-1, 3), hits.normal.reshape(-1, 3)
     s = domain.texture_strength
-    grain = hash_noise(p, 0.12) - 0.5
-    factor = 1.0 + s * grain  # fine grain everywhere: gives stereo matching something to hold on to
-    u = _facade_coord(p, n)
+    factor = 1.0 + s * (hash_noise(p, 0.12) - 0.5)  # fine grain everywhere: something for stereo to match
 
     # road: asphalt blotches, lane markings, zebra crossing
-    road = tex == -1
-    factor = np.where(road, factor + s * (hash_noise(p, 0.9) - 0.5), factor)
-    x, z = p[..., 0], p[..., 2]
-    marking = road & (
-        ((np.abs(x) < 0.08) & (_frac(z / 9.0) < 0.5))
-        | (np.abs(np.abs(x) - (scene.road_half - 0.3)) < 0.08)
-    )
+    road = np.flatnonzero(tex == -1)
+    pr = p[road]
+    factor[road] += s * (hash_noise(pr, 0.9) - 0.5)
+    x, z = pr[:, 0], pr[:, 2]
+    marking = ((np.abs(x) < 0.08) & (_frac(z / 9.0) < 0.5)) | (np.abs(np.abs(x) - (scene.road_half - 0.3)) < 0.08)
     if scene.crossing_z is not None:
-        marking |= road & (np.abs(z - scene.crossing_z) < 2.0) & (_frac(x / 1.0) < 0.5) & (np.abs(x) < scene.road_half - 0.5)
-    col = np.where(marking[..., None], np.asarray(domain.palette["marking"], np.float32), col)
+        marking |= (np.abs(z - scene.crossing_z) < 2.0) & (_frac(x) < 0.5) & (np.abs(x) < scene.road_half - 0.5)
+    col[road[marking]] = domain.palette["marking"]
 
-    t = TEXTURES.index
-    factor = np.where(tex == t("tiles"), factor * np.where((_frac(x / 0.6) < 0.06) | (_frac(z / 0.6) < 0.06), 0.8, 1.0), factor)
-    factor = np.where(tex == t("bricks"), factor * np.where(_frac(p[..., 1] / 0.25) < 0.12, 0.75, 1.0 + 0.3 * s * (hash_noise(p, 0.5) - 0.5)), factor)
-    factor = np.where(tex == t("slats"), factor * np.where(_frac(u / 0.3) < 0.35, 0.55, 1.0), factor)
-    factor = np.where(tex == t("foliage"), factor * (0.65 + 0.7 * hash_noise(p, 0.35)), factor)
-    factor = np.where(tex == t("bark"), factor * (0.8 + 0.4 * hash_noise(p, 0.1)), factor)
-    factor = np.where(tex == t("cloth"), factor * np.where(p[..., 1] < 0.85, 0.6, 1.0), factor)  # trousers vs shirt
-
-    # facades: storeys of windows above the ground floor
-    facade = tex == t("facade")
-    window = facade & (_frac(u / 3.2) > 0.25) & (_frac(u / 3.2) < 0.75) & (_frac(p[..., 1] / 3.0) > 0.3) & (_frac(p[..., 1] / 3.0) < 0.75) & (p[..., 1] > 2.5)
-    col = np.where(window[..., None], np.array([0.18, 0.22, 0.3], np.float32) + 0.1 * hash_noise(p, 1.5)[..., None], col)
-    col = np.where((tex == t("glass"))[..., None] & (np.abs(n[..., 1]) < 0.5)[..., None], col * 0.35 + 0.1, col)
-    lit = (tex == t("lights")) & (_frac(p[..., 1] / 0.33) > 0.2) & (_frac(p[..., 1] / 0.33) < 0.8) & (np.abs(n[..., 2]) > 0.5)
-    col = np.where(lit[..., None], np.array([0.9, 0.2, 0.1], np.float32), col)
-    return np.clip(col * factor[..., None], 0.0, 1.0)
+    for name in ("tiles", "bricks", "slats", "foliage", "bark", "cloth", "facade", "glass", "lights"):
+        where = np.flatnonzero(tex == TEXTURES.index(name))
+        if where.size == 0:
+            continue
+        pw, nw = p[where], n[where]
+        u = _facade_coord(pw, nw)
+        pattern = _texture_factor(name, pw, u, s)
+        if pattern is not None:
+            factor[where] *= pattern
+        elif name == "facade":  # storeys of windows above the ground floor
+            fu, fy = _frac(u / 3.2), _frac(pw[:, 1] / 3.0)
+            window = (fu > 0.25) & (fu < 0.75) & (fy > 0.3) & (fy < 0.75) & (pw[:, 1] > 2.5)
+            glow = 0.1 * hash_noise(pw[window], 1.5)[:, None]
+            col[where[window]] = np.array([0.18, 0.22, 0.3], np.float32) + glow
+        elif name == "glass":
+            side = np.abs(nw[:, 1]) < 0.5
+            col[where[side]] = col[where[side]] * 0.35 + 0.1
+        elif name == "lights":
+            fy = _frac(pw[:, 1] / 0.33)
+            lit = (fy > 0.2) & (fy < 0.8) & (np.abs(nw[:, 2]) > 0.5)
+            col[where[lit]] = (0.9, 0.2, 0.1)
+    return np.clip(col * factor[:, None], 0.0, 1.0).reshape(hits.point.shape)
 
 
 def sky(dirs: np.ndarray, domain: Domain) -> np.ndarray:
@@ -90,8 +112,15 @@ def shade(hits: Hits, scene: Scene, domain: Domain, dirs: np.ndarray) -> np.ndar
         keep = np.exp(-np.where(np.isfinite(hits.t), hits.t, 1e4) / domain.fog_distance)[..., None]
         rgb = rgb * keep + np.asarray(domain.fog_colour, np.float32) * (1.0 - keep)
     is_sky = hits.index == SKY
-    rgb[is_sky] = sky(dirs, domain)[is_sky]
+    rgb[is_sky] = sky(dirs[is_sky], domain)
     return rgb
+
+
+@lru_cache(maxsize=8)
+def _radius2(h: int, w: int) -> np.ndarray:
+    """Squared normalised distance from the image centre (for vignetting), per image size."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    return ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
 
 
 def camera_effects(rgb: np.ndarray, scene: Scene, domain: Domain, rng: np.random.Generator) -> np.ndarray:
@@ -103,16 +132,14 @@ def camera_effects(rgb: np.ndarray, scene: Scene, domain: Domain, rng: np.random
         rgb = grey + (rgb - grey) * domain.saturation
     rgb = np.clip(rgb, 0.0, 1.0) ** (1.0 / domain.gamma)
     if domain.vignetting > 0:
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
-        rgb = rgb * (1.0 - domain.vignetting * 0.5 * r2)[..., None]
+        rgb = rgb * (1.0 - domain.vignetting * 0.5 * _radius2(h, w))[..., None]
     if domain.blur_sigma > 0:
         import cv2
 
         sigma = domain.blur_sigma * w / 256.0
         rgb = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), sigmaX=sigma)
     if domain.noise_sigma > 0:
-        rgb = rgb + rng.normal(0.0, domain.noise_sigma, rgb.shape).astype(np.float32)
+        rgb = rgb + domain.noise_sigma * rng.standard_normal(rgb.shape, dtype=np.float32)
     return (np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 

@@ -52,17 +52,3 @@ class FeaturePairs(Dataset):
     def __getitem__(self, item) -> dict:
         i = item[0] if isinstance(item, tuple) else item
         return {"f1": self.f1[i], "f2": self.f2[i]}
-
-
-class ImagePairs(Dataset):
-    """Uncached alternative: images only; the loss runs the frozen encoders every step."""
-
-    def __init__(self, dataset):
-        self.dataset, self.sizes = dataset, [len(dataset)]
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def __getitem__(self, item) -> dict:
-        i = item[0] if isinstance(item, tuple) else item
-        return {"image": self.dataset[i]["image"]}

@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 
 from atdt.config import ExperimentConfig, to_dict
-from atdt.data.mixed import MixedSampler
+from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine import fit, load_checkpoint, train_task_network
-from atdt.method.features import FeaturePairs, ImagePairs, cache_feature_pairs
+from atdt.method.features import FeaturePairs, cache_feature_pairs
 from atdt.method.predictor import ATDTPredictor
 from atdt.networks import TransferNetwork
 
@@ -71,7 +71,8 @@ def step3_train_transfer(cfg: ExperimentConfig, n1, n2, train_a, run_dir, fabric
         data = cache_feature_pairs(e1, e2, train_a, device=fabric.device, progress=cfg.runtime.progress)
     else:
         e1.to(fabric.device), e2.to(fabric.device)
-        data = ImagePairs(train_a)
+        # images only, with the crops and flips of transfer.train (the paper: 512x512 crops)
+        data = TrainingSet([train_a], (), crop=t.train.crop, flip=t.train.flip, photometric=t.train.photometric)
     sampler = MixedSampler(data.sizes, t.train.batch_size, seed=cfg.runtime.seed,
                            rank=fabric.global_rank, world_size=fabric.world_size)
     fit(fabric, g, _feature_loss(e1, e2, t.cache_features), data, steps=t.train.steps, batch_size=t.train.batch_size,

@@ -12,7 +12,11 @@ import numpy as np
 
 def sgm_disparity(left: np.ndarray, right: np.ndarray, *, max_disparity: int, block_size: int = 5,
                   uniqueness: int = 10) -> np.ndarray:
-    """Left-view disparity (float32 px, < 0 = no match) by OpenCV StereoSGBM."""
+    """Left-view disparity (float32 px, < 0 = no match) by OpenCV StereoSGBM.
+
+    Both views are padded on the left by the disparity range, so SGBM also matches the first
+    columns (which it leaves invalid otherwise): a pixel whose match falls into the padding is
+    removed later by the left-right check, the others keep a label."""
     import cv2
 
     num = max(16, int(np.ceil(max_disparity / 16.0)) * 16)
@@ -21,7 +25,8 @@ def sgm_disparity(left: np.ndarray, right: np.ndarray, *, max_disparity: int, bl
         P1=8 * 3 * block_size**2, P2=32 * 3 * block_size**2, disp12MaxDiff=-1,
         uniquenessRatio=uniqueness, speckleWindowSize=100, speckleRange=32, mode=cv2.STEREO_SGBM_MODE_SGBM_3WAY,
     )
-    return sgbm.compute(left, right).astype(np.float32) / 16.0  # int16 with 4 fractional bits
+    pad = [cv2.copyMakeBorder(v, 0, 0, num, 0, cv2.BORDER_REPLICATE) for v in (left, right)]
+    return sgbm.compute(*pad)[:, num:].astype(np.float32) / 16.0  # int16 with 4 fractional bits
 
 
 def proxy_depth(left: np.ndarray, right: np.ndarray, camera: dict, *, min_depth: float = 3.0, block_size: int = 5,
@@ -40,7 +45,10 @@ def proxy_depth(left: np.ndarray, right: np.ndarray, camera: dict, *, min_depth:
                             block_size=block_size, uniqueness=uniqueness)[:, ::-1]
     h, w = d_left.shape
     cols = np.arange(w)[None, :] - np.round(d_left).astype(int)
-    inside = (cols >= 0) & (d_left >= min_disparity)
+    # both matching windows must lie inside their images: sub-pixel estimates at the edges are biased
+    margin = block_size // 2 + 1
+    x = np.arange(w)[None, :]
+    inside = (cols >= margin) & (cols < w - margin) & (x >= margin) & (x < w - margin) & (d_left >= min_disparity)
     matched = d_right[np.arange(h)[:, None], np.clip(cols, 0, w - 1)]
     keep = inside & (matched > 0) & (np.abs(d_left - matched) <= lr_threshold)
     depth = np.zeros((h, w), np.float32)

@@ -15,8 +15,8 @@ def sgm_disparity(left: np.ndarray, right: np.ndarray, *, max_disparity: int, bl
     """Left-view disparity (float32 px, < 0 = no match) by OpenCV StereoSGBM.
 
     Both views are padded on the left by the disparity range, so SGBM also matches the first
-    columns (which it leaves invalid otherwise): a pixel whose match falls into the padding is
-    removed later by the left-right check, the others keep a label."""
+    columns (which it leaves invalid otherwise). ``proxy_depth`` drops the pixels whose match
+    falls into the padding (or too near an edge) and those failing the left-right check."""
     import cv2
 
     num = max(16, int(np.ceil(max_disparity / 16.0)) * 16)

@@ -14,15 +14,9 @@ from atdt.data import load_dataset
 from atdt.engine import evaluate, make_fabric, train_task_network
 from atdt.tasks import get_task
 from atdt.world import DOMAINS
-from atdt.world.writer import make_dataset
+from atdt.world.writer import ensure_dataset
 
 DATA = Path("data/world")
-
-
-def ensure(domain, split, count):
-    listing = DATA / domain / f"{split}.txt"
-    if not listing.is_file() or len(listing.read_text().split()) < count:
-        make_dataset(domain, split, count, (64, 128), DATA / domain)
 
 
 def main():
@@ -32,8 +26,8 @@ def main():
     parser.add_argument("--steps", type=int, default=250)
     args = parser.parse_args()
     for d in DOMAINS:
-        ensure(d, "train", args.train)
-        ensure(d, "test", args.test)
+        ensure_dataset(d, "train", args.train, (64, 128), DATA / d)
+        ensure_dataset(d, "test", args.test, (64, 128), DATA / d)
     task = get_task("semantic")
     runtime = RuntimeConfig(progress=True)
     fabric = make_fabric(runtime)

@@ -22,14 +22,11 @@ DIRECTIONS = (("depth", "semantic", "dep2sem"), ("semantic", "depth", "sem2dep")
 
 
 def ensure_world_data(progress: bool = True) -> None:
-    from atdt.world.writer import make_dataset
+    from atdt.world.writer import ensure_dataset
 
     for domain in ("clean", "camera"):
         for split, count in COUNTS.items():
-            done = DATA / domain / f"{split}.txt"
-            if done.is_file() and len(done.read_text().split()) >= count:
-                continue
-            make_dataset(domain, split, count, SIZE, DATA / domain, progress=progress)
+            ensure_dataset(domain, split, count, SIZE, DATA / domain, progress=progress)
 
 
 def ensure_proxy_depth() -> dict | None:

@@ -13,7 +13,12 @@ import pytest
 from atdt.data import load_dataset
 from atdt.data.io import read_image
 from atdt.world import render
-from atdt.world.writer import decode_normals, encode_normals, make_dataset
+from atdt.world.writer import (
+    decode_normals,
+    encode_normals,
+    ensure_dataset,
+    make_dataset,
+)
 
 
 def test_written_files_decode_to_the_rendered_sample(tmp_path):
@@ -74,3 +79,9 @@ def test_a_killed_make_resumes_without_corrupt_files(tmp_path):
         assert sample["image"].shape == (3, 32, 64)
     # resumed samples are the same as freshly rendered ones
     assert np.array_equal(read_image(out / "train" / "image" / "000003.png"), render("camera", 3, "train", (32, 64))["image"])
+
+
+def test_ensure_dataset_renders_only_what_is_missing(tmp_path):
+    assert ensure_dataset("clean", "val", 2, (16, 32), tmp_path, workers=1, progress=False)["count"] == 2
+    assert ensure_dataset("clean", "val", 2, (16, 32), tmp_path, workers=1, progress=False) is None
+    assert ensure_dataset("clean", "val", 3, (16, 32), tmp_path, workers=1, progress=False)["count"] == 3

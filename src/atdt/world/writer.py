@@ -121,6 +121,14 @@ def make_dataset(domain: str, split: str, count: int, size, out, *, workers: int
     return {"domain": domain, "split": split, "count": len(done), "out": str(out), **summary}
 
 
+def ensure_dataset(domain: str, split: str, count: int, size, out, **kwargs) -> dict | None:
+    """make_dataset unless ``out`` already lists ``count`` samples of ``split`` (then None)."""
+    listing = Path(out) / f"{split}.txt"
+    if listing.is_file() and len(listing.read_text().split()) >= count:
+        return None
+    return make_dataset(domain, split, count, size, out, **kwargs)
+
+
 def summarise(stats: list[dict]) -> dict:
     pixels = np.sum([s["class_pixels"] for s in stats], axis=0)
     mins = [s["depth_min"] for s in stats if s["depth_min"] is not None]

@@ -11,35 +11,11 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from atdt.cli.run import experiments_dir, print_summary
+from atdt.world.standard import COUNTS, DATA, SIZE, ensure_world_data
 
-DATA = Path("data/world")
-SIZE = (64, 128)
-COUNTS = {"train": 1500, "val": 100, "test": 200}
 DIRECTIONS = (("depth", "semantic", "dep2sem"), ("semantic", "depth", "sem2dep"))
-
-
-def ensure_world_data(progress: bool = True) -> None:
-    from atdt.world.writer import ensure_dataset
-
-    for domain in ("clean", "camera"):
-        for split, count in COUNTS.items():
-            ensure_dataset(domain, split, count, SIZE, DATA / domain, progress=progress)
-
-
-def ensure_proxy_depth() -> dict | None:
-    from atdt.data import load_dataset
-    from atdt.stereo import write_proxy_depth
-
-    out = DATA / "camera-proxy"
-    marker = out / "summary.txt"
-    if marker.is_file():
-        return None
-    summary = write_proxy_depth(load_dataset("world", DATA / "camera", "train"), out, workers=2)
-    marker.write_text(repr(summary) + "\n")
-    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,11 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = list(argv if argv is not None else sys.argv[1:])
     t0 = time.perf_counter()
     print(f"[demo] world data in {DATA} ({SIZE[0]}x{SIZE[1]}: {COUNTS})")
-    ensure_world_data()
-    summary = ensure_proxy_depth()
-    if summary:
-        print(f"[demo] proxy depth of camera/train: {100 * summary['density']:.1f}% of pixels kept, "
-              f"abs rel error {summary['abs_rel']:.3f}, {100 * summary['within_10']:.1f}% within 10%")
+    ensure_world_data(("clean", "camera"), proxy_depth=("camera",), print_fn=lambda m: print(f"[demo] {m}"))
     print(f"[demo] data ready after {time.perf_counter() - t0:.0f} s")
     finished = []
     for source, target, name in DIRECTIONS:

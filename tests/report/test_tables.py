@@ -2,8 +2,10 @@
 
 import math
 
+import pytest
+
 from atdt.data import CLASSES
-from atdt.report.tables import markdown_table, text_table
+from atdt.report.tables import higher_is_better, markdown_table, text_table
 
 
 def _sem(miou, road=50.0):
@@ -32,3 +34,17 @@ def test_depth_layout_marks_directions_and_lower_is_better():
 def test_mean_and_std_over_seeds():
     txt = text_table("semantic", [("AT/DT", _sem(40.0), {"miou": 1.25, "iou": {}})])
     assert "40.00 ± 1.25" in txt
+
+
+def test_further_groups_are_bolded_among_themselves():
+    md = markdown_table("semantic", [("Baseline", _sem(30.0)), ("AT/DT", _sem(40.0))],
+                        [("Paper: Baseline", _sem(20.0)), ("Paper: AT/DT", _sem(25.0))])
+    lines = md.strip().splitlines()
+    assert len(lines) == 6 and "**40.00**" in lines[3] and "**25.00**" in lines[5] and "**" not in lines[4]
+
+
+def test_higher_is_better():
+    assert higher_is_better("semantic", "miou") and higher_is_better("semantic", "iou.road")
+    assert not higher_is_better("depth", "abs_rel") and higher_is_better("depth", "d1")
+    with pytest.raises(ValueError, match="abs_rel"):
+        higher_is_better("depth", "absrel")

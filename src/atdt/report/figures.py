@@ -1,5 +1,5 @@
-"""Figures: the paper's qualitative comparison (Fig. 3: RGB | Baseline | AT/DT | ground truth)
-and the t-SNE of E1, E2 and G(E1) features (supplementary Fig. 1)."""
+"""Figures: the paper's qualitative comparison (Fig. 3: RGB | Baseline | AT/DT | ground truth),
+the t-SNE of E1, E2 and G(E1) features (supplementary Fig. 1) and the bar charts of a study."""
 
 from __future__ import annotations
 
@@ -84,4 +84,37 @@ def tsne_figure(e1, g, e2, dataset, path, *, images: int = 24, points_per_image:
     return path
 
 
-__all__ = ["qualitative_figure", "tsne_figure"]
+def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -> Path:
+    """Grouped bars with error bars, one subplot per panel.
+
+    groups: the x tick labels (one per setting); each panel is ``{"ylabel": str, "series":
+    {label: (means, stds)}}`` with one mean and std per group (NaN: no bar)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(1.2 + 1.9 * len(groups) * len(panels), 3.4), squeeze=False)
+    x = np.arange(len(groups))
+    for ax, panel in zip(axes[0], panels):
+        series = panel["series"]
+        width = 0.8 / max(len(series), 1)
+        for k, (label, (means, stds)) in enumerate(series.items()):
+            offset = (k - (len(series) - 1) / 2) * width
+            ax.bar(x + offset, means, width, yerr=np.nan_to_num(np.asarray(stds, dtype=float)), capsize=3, label=label)
+        ax.set_xticks(x, groups, fontsize=8)
+        ax.set_ylabel(panel["ylabel"])
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+__all__ = ["bar_chart", "qualitative_figure", "tsne_figure"]

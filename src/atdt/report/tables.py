@@ -1,7 +1,8 @@
 """Result tables in the paper's layouts (Tab. 1 semantic, Tab. 2 depth), as markdown or text.
 
 rows: a list of ``(label, scores)`` or ``(label, scores, stds)``; scores are the dicts of
-atdt.metrics; stds, when given, print as ``mean ± std`` (several seeds).
+atdt.metrics; stds, when given, print as ``mean ± std`` (several seeds). ``markdown_table`` takes
+further groups of rows (e.g. the paper's own numbers below ours), the best bolded within each.
 """
 
 from __future__ import annotations
@@ -29,7 +30,16 @@ def _columns(task: str) -> list[tuple[str, str, bool, int]]:
     raise ValueError(f"no table layout for task {task!r}; choose semantic, depth or normals")
 
 
-def _get(scores: dict | None, key: str) -> float:
+def higher_is_better(task: str, key: str) -> bool:
+    """Whether a larger value of metric ``key`` (e.g. ``miou``, ``iou.road``, ``abs_rel``) is better."""
+    for k, _, higher, _ in _columns(task):
+        if k == key:
+            return higher
+    raise ValueError(f"no metric {key!r} for task {task!r}; choose one of: {', '.join(k for k, *_ in _columns(task))}")
+
+
+def metric_value(scores: dict | None, key: str) -> float:
+    """scores[key] for a dotted key such as ``iou.road``; NaN where absent."""
     if scores is None:
         return math.nan
     for part in key.split("."):
@@ -42,7 +52,7 @@ def _cells(task: str, rows: list[tuple], bold_best: bool) -> tuple[list[str], li
     best = {}
     if bold_best and len(rows) > 1:
         for key, _, higher, _ in cols:
-            values = [_get(r[1], key) for r in rows if not math.isnan(_get(r[1], key))]
+            values = [metric_value(r[1], key) for r in rows if not math.isnan(metric_value(r[1], key))]
             if values and max(values) != min(values):  # nothing to highlight when all rows tie
                 best[key] = max(values) if higher else min(values)
     body = []
@@ -51,9 +61,9 @@ def _cells(task: str, rows: list[tuple], bold_best: bool) -> tuple[list[str], li
         stds = row[2] if len(row) > 2 else None
         cells = [label]
         for key, _, _, decimals in cols:
-            value = _get(scores, key)
+            value = metric_value(scores, key)
             text = "-" if math.isnan(value) else f"{value:.{decimals}f}"
-            std = _get(stds, key)
+            std = metric_value(stds, key)
             if stds is not None and not math.isnan(std) and text != "-":
                 text += f" ± {std:.{decimals}f}"
             if key in best and not math.isnan(value) and round(value, decimals) == round(best[key], decimals):
@@ -63,8 +73,10 @@ def _cells(task: str, rows: list[tuple], bold_best: bool) -> tuple[list[str], li
     return ["Method"] + [h for _, h, _, _ in cols], body
 
 
-def markdown_table(task: str, rows: list[tuple], bold_best: bool = True) -> str:
+def markdown_table(task: str, rows: list[tuple], *more_groups: list[tuple], bold_best: bool = True) -> str:
     header, body = _cells(task, rows, bold_best)
+    for group in more_groups:
+        body += _cells(task, group, bold_best)[1]
     lines = []
     if task == "depth":
         lines.append("| | Lower is better | | | | Higher is better | | |")

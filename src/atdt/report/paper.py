@@ -1,0 +1,99 @@
+"""The paper's own numbers (ICCV 2019 main Tab. 1-2, supplementary Tab. 1-2), as plain data in the
+metric keys of ``atdt.metrics``, so our results can be printed beside them.
+
+Semantic scores are IoU / mIoU / Acc in percent; depth scores are Abs Rel, Sq Rel, RMSE (m),
+RMSE log and δ1-δ3 as fractions. Domain names are the paper's. Transcribed from the paper;
+``tests/report/test_paper.py`` checks each semantic row's mIoU against its per-class IoUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from atdt.data.classes import CLASSES
+from atdt.report.tables import DEPTH_COLUMNS
+
+
+def _sem(*values: float) -> dict:
+    """11 per-class IoUs in CLASSES order, then mIoU and Acc, as in the paper's columns."""
+    assert len(values) == len(CLASSES) + 2
+    return {"iou": dict(zip(CLASSES, values[:-2])), "miou": values[-2], "acc": values[-1]}
+
+
+def _dep(*values: float) -> dict:
+    """Abs Rel, Sq Rel, RMSE, RMSE log, δ1, δ2, δ3."""
+    assert len(values) == len(DEPTH_COLUMNS)
+    return {key: v for (key, _), v in zip(DEPTH_COLUMNS, values)}
+
+
+@dataclass(frozen=True)
+class PaperSetting:
+    """One block of rows of a paper table: domains A -> B and each method's scores on B
+    (or on A for the supplementary tables, where the methods are N2 and AT/DT)."""
+
+    domain_a: str
+    domain_b: str
+    methods: dict  # baseline | atdt | oracle | n2 -> scores
+
+
+@dataclass(frozen=True)
+class PaperTable:
+    title: str
+    task_source: str
+    task_target: str
+    settings: dict  # label (a, b, c) -> PaperSetting
+
+
+# The paper prints its Cityscapes Oracle once, under (c); it is B's Oracle for (b) as well.
+_CITYSCAPES_SEMANTIC_ORACLE = _sem(95.65, 77.72, 33.02, 37.63, 65.45, 42.087, 89.36, 89.99, 41.36, 86.81, 89.22, 68.02, 93.56)
+
+PAPER_TABLES: dict[str, PaperTable] = {
+    "tab1": PaperTable("Tab. 1: Dep. → Sem.", "depth", "semantic", {
+        "a": PaperSetting("Synthia", "Carla", {
+            "baseline": _sem(63.94, 54.87, 15.21, 0.03, 13.55, 12.78, 52.73, 27.34, 4.88, 50.24, 79.73, 34.12, 73.36),
+            "atdt": _sem(73.57, 62.58, 26.85, 0.00, 17.79, 37.30, 35.27, 52.94, 17.76, 62.99, 87.50, 43.14, 80.00),
+        }),
+        "b": PaperSetting("Synthia", "Cityscapes", {
+            "baseline": _sem(6.91, 0.68, 0.00, 0.00, 2.47, 9.14, 3.19, 8.90, 0.81, 25.93, 26.86, 7.72, 28.49),
+            "atdt": _sem(85.77, 29.40, 1.23, 0.00, 3.72, 14.55, 1.87, 8.85, 0.38, 42.79, 67.06, 23.24, 64.03),
+            "oracle": _CITYSCAPES_SEMANTIC_ORACLE,
+        }),
+        "c": PaperSetting("Carla", "Cityscapes", {
+            "baseline": _sem(71.87, 36.53, 3.99, 6.66, 24.33, 22.20, 66.06, 48.12, 7.60, 60.22, 69.05, 37.88, 74.61),
+            "atdt": _sem(76.44, 32.24, 4.75, 5.58, 24.49, 24.95, 68.98, 40.49, 10.78, 69.38, 78.19, 39.66, 76.37),
+            "oracle": _CITYSCAPES_SEMANTIC_ORACLE,
+        }),
+    }),
+    "tab2": PaperTable("Tab. 2: Sem. → Dep.", "semantic", "depth", {
+        "a": PaperSetting("Synthia", "Carla", {
+            "baseline": _dep(0.632, 8.922, 13.464, 0.664, 0.323, 0.578, 0.733),
+            "atdt": _dep(0.316, 5.485, 11.712, 0.458, 0.553, 0.785, 0.880),
+        }),
+        "b": PaperSetting("Carla", "Cityscapes", {
+            "baseline": _dep(0.667, 13.500, 16.875, 0.593, 0.276, 0.566, 0.770),
+            "atdt": _dep(0.394, 5.837, 13.915, 0.435, 0.337, 0.749, 0.899),
+            "oracle": _dep(0.176, 3.116, 9.645, 0.256, 0.781, 0.921, 0.969),
+        }),
+        "c": PaperSetting("Carla", "Kitti", {  # KITTI: 200 images with semantic labels (low-data regime)
+            "baseline": _dep(0.500, 10.602, 10.772, 0.487, 0.384, 0.723, 0.853),
+            "atdt": _dep(0.439, 8.263, 9.148, 0.421, 0.483, 0.788, 0.891),
+            "oracle": _dep(0.265, 2.256, 5.696, 0.319, 0.672, 0.859, 0.939),
+        }),
+    }),
+}
+
+# Supplementary Tab. 1-2: N2 and AT/DT on A's test images (A = Synthia, B = Cityscapes), the cost
+# of translating features between tasks without a domain shift. Keyed like the main tables.
+PAPER_ON_A: dict[str, PaperSetting] = {
+    "tab1": PaperSetting("Synthia", "Cityscapes", {
+        "n2": _sem(99.23, 87.16, 92.67, 28.62, 48.53, 63.54, 85.02, 88.92, 52.67, 96.91, 98.39, 76.52, 98.45),
+        "atdt": _sem(98.34, 76.09, 84.99, 1.06, 29.25, 45.57, 80.15, 85.72, 25.31, 95.53, 97.45, 65.41, 97.53),
+    }),
+    "tab2": PaperSetting("Synthia", "Cityscapes", {
+        "n2": _dep(0.138, 1.212, 4.759, 0.825, 0.864, 0.952, 0.970),
+        "atdt": _dep(0.135, 1.271, 5.061, 0.634, 0.863, 0.958, 0.977),
+    }),
+}
+
+
+__all__ = ["PAPER_ON_A", "PAPER_TABLES", "PaperSetting", "PaperTable"]

@@ -1,0 +1,57 @@
+"""The paper's numbers as data: every table has its rows and the metric keys of atdt.metrics."""
+
+import pytest
+
+from atdt.data import CLASSES
+from atdt.report.paper import PAPER_ON_A, PAPER_TABLES
+from atdt.report.tables import DEPTH_COLUMNS, markdown_table
+
+DEPTH_KEYS = {k for k, _ in DEPTH_COLUMNS}
+
+
+def _all_rows():
+    for name, table in PAPER_TABLES.items():
+        for label, setting in table.settings.items():
+            for method, scores in setting.methods.items():
+                yield f"{name}{label}.{method}", table.task_target, scores
+    for name, setting in PAPER_ON_A.items():
+        for method, scores in setting.methods.items():
+            yield f"on_a.{name}.{method}", PAPER_TABLES[name].task_target, scores
+
+
+def test_tables_settings_and_methods():
+    assert {k: (t.task_source, t.task_target) for k, t in PAPER_TABLES.items()} == {
+        "tab1": ("depth", "semantic"), "tab2": ("semantic", "depth")}
+    for table in PAPER_TABLES.values():
+        assert list(table.settings) == ["a", "b", "c"]
+        for setting in table.settings.values():
+            assert {"baseline", "atdt"} <= set(setting.methods) <= {"baseline", "atdt", "oracle"}
+    t1, t2 = PAPER_TABLES["tab1"].settings, PAPER_TABLES["tab2"].settings
+    assert [(s.domain_a, s.domain_b) for s in t1.values()] == [("Synthia", "Carla"), ("Synthia", "Cityscapes"), ("Carla", "Cityscapes")]
+    assert [(s.domain_a, s.domain_b) for s in t2.values()] == [("Synthia", "Carla"), ("Carla", "Cityscapes"), ("Carla", "Kitti")]
+    assert "oracle" not in t1["a"].methods and "oracle" not in t2["a"].methods
+    assert set(PAPER_ON_A) == {"tab1", "tab2"} and all(set(s.methods) == {"n2", "atdt"} for s in PAPER_ON_A.values())
+
+
+@pytest.mark.parametrize("row", list(_all_rows()), ids=lambda r: r[0])
+def test_each_row_has_the_metric_keys_and_a_consistent_miou(row):
+    _, task, scores = row
+    if task == "semantic":
+        assert set(scores) == {"iou", "miou", "acc"} and list(scores["iou"]) == list(CLASSES)
+        # the paper's mIoU is the mean of its 11 printed IoUs: catches a mistyped cell
+        assert abs(sum(scores["iou"].values()) / len(CLASSES) - scores["miou"]) < 0.011
+    else:
+        assert set(scores) == DEPTH_KEYS
+        assert all(0 < scores[k] <= 1 for k in ("d1", "d2", "d3"))
+        assert scores["d1"] <= scores["d2"] <= scores["d3"]
+
+
+def test_spot_values_and_layout():
+    t1, t2 = PAPER_TABLES["tab1"].settings, PAPER_TABLES["tab2"].settings
+    assert t1["b"].methods["atdt"]["iou"]["road"] == 85.77 and t1["b"].methods["baseline"]["miou"] == 7.72
+    assert t1["c"].methods["oracle"]["acc"] == 93.56 and t2["c"].methods["atdt"]["rmse"] == 9.148
+    assert PAPER_ON_A["tab1"].methods["atdt"]["iou"]["fence"] == 1.06 and PAPER_ON_A["tab2"].methods["n2"]["rmse_log"] == 0.825
+    md = markdown_table("semantic", [("Paper: AT/DT", t1["a"].methods["atdt"])])
+    assert md.splitlines()[0].startswith("| Method | Road |") and "| 43.14 | 80.00 |" in md
+    md = markdown_table("depth", [("Paper: Oracle", t2["b"].methods["oracle"])])
+    assert "| Paper: Oracle | 0.176 | 3.116 | 9.645 | 0.256 | 0.781 | 0.921 | 0.969 |" in md

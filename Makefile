@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo reproduce test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m atdt.demo
+
+# the paper's Tab. 1-2 on the embedded world -> docs/results.md; rerun to resume after a kill
+reproduce: $(STAMP)
+	$(BIN)/atdt study reproduce
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

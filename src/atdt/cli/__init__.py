@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("atdt.cli.evaluate", "evaluate a trained run on a dataset (paper-layout table)"),
     "predict": ("atdt.cli.predict", "predict on image files, write colourised PNGs and raw arrays"),
     "run": ("atdt.cli.run", "run a whole AT/DT experiment: the four steps, Baseline and Oracle"),
+    "study": ("atdt.cli.study", "run a list of experiments and report them beside the paper's tables"),
     "data": ("atdt.cli.data", "inspect and check datasets on disk"),
     "proxy-depth": ("atdt.cli.proxy_depth", "stereo (SGM + left-right check) proxy depth labels"),
 }

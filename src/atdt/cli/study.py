@@ -1,0 +1,48 @@
+"""Run a study (a list of AT/DT experiments on one base preset) and write its report: tables in
+the paper's layout beside the paper's numbers, one bar chart per table, a JSON file of the numbers.
+
+STUDY is a YAML file or a shipped study (experiments/studies/): reproduce. Examples:
+  atdt study reproduce                      # the paper's Tab. 1-2 on the embedded world -> docs/results.md
+  atdt study reproduce seeds=0 n1.steps=50  # overrides apply to every point
+The standard world data the points read (data/world/<domain>, proxy depth) is rendered first when
+missing. Rerunning the command resumes: finished steps are reused, killed ones resume.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("study", help="study YAML file or shipped study name: reproduce")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every point, e.g. seeds=0")
+    parser.add_argument("--doc", default=None, metavar="PATH",
+                        help="markdown report to write (default: docs/results.md for the reproduce study, "
+                        "<out>/<study>/study.md for others); charts and JSON go to PATH without its suffix")
+
+
+def run(args) -> int:
+    from atdt.method.study import load_study, point_configs, resolve_study, run_study
+    from atdt.report.study import write_study_report
+    from atdt.world.standard import ensure_world_data, world_data_needed
+
+    study = load_study(resolve_study(args.study))
+    configs = point_configs(study, args.overrides)  # every point's config loads before anything runs
+    domains, proxy = world_data_needed(d for _, cfg in configs for d in (cfg.domain_a, cfg.domain_b))
+    if domains:
+        print(f"[study {study.name}] world data: {', '.join(domains)}"
+              + (f"; proxy depth: {', '.join(proxy)}" if proxy else ""))
+        ensure_world_data(domains, proxy)
+    points = run_study(study, args.overrides)
+    if args.doc:
+        doc = Path(args.doc)
+    elif study.name == "reproduce":
+        doc = Path("docs/results.md")
+    else:
+        doc = Path(configs[0][1].out) / study.name / "study.md"
+    command = " ".join(["atdt study", args.study, *args.overrides] + (["--doc", args.doc] if args.doc else []))
+    written = write_study_report(study, points, doc, command=command)
+    print(f"\nreport: {written['doc']}\nnumbers: {written['json']}")
+    for chart in written["charts"]:
+        print(f"chart:  {chart}")
+    return 0

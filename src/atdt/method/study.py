@@ -1,0 +1,180 @@
+"""Studies: a list of AT/DT experiments (points) that share a base preset and seeds, run one after
+the other, gathered for one report (``atdt.report.study``). A study never reaches inside the runner:
+each point is an ``ExperimentConfig`` handed to ``run_experiment``.
+
+A study file (YAML, ``experiments/studies/<name>.yaml``); unknown keys fail, naming the key:
+
+    name: reproduce          # points run into <out>/<name>/<point>/
+    base: demo               # experiment preset or YAML file every point starts from
+    seeds: [0, 1, 2]
+    overrides: []            # key=value overrides for every point
+    points:
+      - name: dep2sem-a      # folder name of the point
+        table: tab1          # which table of the report it belongs to
+        label: a             # its row group in that table, e.g. (a), (b), (c) as in the paper
+        overrides:           # key=value overrides of this point (block lists: a flow list
+          - task_source=depth  #   [a=1, b=2,3] would split at every comma)
+
+Overrides apply in this order: ``seeds``, the study's, the point's, the command line's (so
+``atdt study reproduce seeds=0`` runs one seed), then ``name=<study>/<point>``. Rerunning a study
+resumes it: ``run_experiment`` reuses every finished step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import MISSING, dataclass, fields
+from pathlib import Path
+
+from atdt.config import ConfigError, ExperimentConfig, from_dict, load_config
+
+
+@dataclass(frozen=True)
+class Point:
+    """One experiment of a study: the base preset plus ``overrides``."""
+
+    name: str
+    table: str = ""
+    label: str = ""
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    base: str
+    seeds: tuple[int, ...] = (0,)
+    overrides: tuple[str, ...] = ()
+    points: tuple[Point, ...] = ()
+
+
+@dataclass(frozen=True)
+class PointResult:
+    point: Point
+    config: ExperimentConfig
+    results: dict  # run_experiment's dict: the seed's results, or the mean over seeds with "std"
+    per_seed: list[dict]  # each seed's results.json, in config.seeds order
+    wall_s: float  # this invocation (a point reused from an earlier run costs its evaluation only)
+    wall_s_total: float  # all invocations of the study on this output folder, summed
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _check_required(cls: type, item, where: str) -> None:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {item!r}")
+    missing = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING and f.name not in item]
+    if missing:
+        raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}")
+
+
+def study_from_dict(data: dict, where: str = "study") -> Study:
+    """Build a Study from plain data; unknown or missing keys raise ConfigError naming them."""
+    _check_required(Study, data, where)
+    points = data.get("points") or []
+    if not isinstance(points, list):
+        raise ConfigError(f"{where}: points must be a list")
+    for i, point in enumerate(points):
+        _check_required(Point, point, f"{where}: points[{i}]")
+    try:
+        study = from_dict(Study, data)
+    except ConfigError as err:
+        raise ConfigError(f"{where}: {err}") from None
+    if not study.points:
+        raise ConfigError(f"{where}: no points")
+    names = [p.name for p in study.points]
+    for name in [study.name, *names]:
+        if not _NAME.match(name):
+            raise ConfigError(f"{where}: {name!r} is not a usable folder name (letters, digits, _ . -)")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"{where}: repeated point name(s) {', '.join(repeated)}")
+    for text in [*study.overrides, *(o for p in study.points for o in p.overrides)]:
+        if "=" not in text:
+            raise ConfigError(f"{where}: override {text!r} is not of the form key=value")
+    return study
+
+
+def load_study(path: str | Path) -> Study:
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    return study_from_dict(data, str(path))
+
+
+def studies_dir() -> Path:
+    from atdt.cli.run import experiments_dir
+
+    return experiments_dir() / "studies"
+
+
+def resolve_study(name: str) -> Path:
+    """A study file path, or the name of one under experiments/studies/."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    shipped = studies_dir() / f"{name}.yaml"
+    if shipped.is_file():
+        return shipped
+    choices = ", ".join(sorted(p.stem for p in studies_dir().glob("*.yaml"))) or "none"
+    raise FileNotFoundError(f"no study file {name!r} and no shipped study of that name (shipped: {choices})")
+
+
+def point_overrides(study: Study, point: Point, extra_overrides=()) -> list[str]:
+    return [f"seeds=[{', '.join(map(str, study.seeds))}]", *study.overrides, *point.overrides,
+            *extra_overrides, f"name={study.name}/{point.name}"]
+
+
+def point_configs(study: Study, extra_overrides=()) -> list[tuple[Point, ExperimentConfig]]:
+    """Every point's config, all loaded before anything trains: a bad key fails the whole study."""
+    from atdt.cli.run import resolve_experiment
+
+    base = resolve_experiment(study.base)
+    configs = []
+    for point in study.points:
+        try:
+            configs.append((point, load_config(ExperimentConfig, base, point_overrides(study, point, extra_overrides))))
+        except ConfigError as err:
+            raise ConfigError(f"study {study.name}, point {point.name}: {err}") from None
+    return configs
+
+
+def seed_results(cfg: ExperimentConfig) -> list[dict]:
+    """Each seed's results.json of a finished experiment (the per-seed numbers behind its mean)."""
+    root = Path(cfg.out) / cfg.name
+    return [json.loads((root / f"seed{seed}" / "results.json").read_text()) for seed in cfg.seeds]
+
+
+def _record_wall_time(cfg: ExperimentConfig, study: Study, point: Point, seconds: float) -> float:
+    """Append this invocation's time to <out>/<study>/wall_times.json; returns the point's total."""
+    ledger = Path(cfg.out) / study.name / "wall_times.json"
+    times = json.loads(ledger.read_text()) if ledger.is_file() else {}
+    times.setdefault(point.name, []).append(round(seconds, 1))
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    ledger.write_text(json.dumps(times, indent=1) + "\n")
+    return sum(times[point.name])
+
+
+def run_study(study: Study, extra_overrides=(), print_fn=print) -> list[PointResult]:
+    """Run every point of the study in order (finished steps are reused, so a rerun resumes)."""
+    from atdt.method.experiment import run_experiment
+
+    configs = point_configs(study, extra_overrides)
+    print_fn(f"[study {study.name}] {len(configs)} points, base {study.base}, seeds {list(configs[0][1].seeds)}")
+    done = []
+    for k, (point, cfg) in enumerate(configs, 1):
+        print_fn(f"[study {study.name}] point {k}/{len(configs)}: {point.name} ({point.table} {point.label})")
+        t0 = time.perf_counter()
+        results = run_experiment(cfg)
+        wall = time.perf_counter() - t0
+        total = _record_wall_time(cfg, study, point, wall)
+        done.append(PointResult(point, cfg, results, seed_results(cfg), wall, total))
+        print_fn(f"[study {study.name}] {point.name} finished in {wall / 60:.1f} min")
+    return done

@@ -1,0 +1,94 @@
+"""A study's report from hand-made results: the one-std rule, the markdown beside the paper, JSON, charts."""
+
+import json
+import math
+
+import cv2
+import pytest
+
+from atdt.data import CLASSES
+from atdt.method.study import Point, PointResult, Study
+from atdt.report.study import beats_baseline, write_study_report
+
+
+def _sem(miou):
+    return {"iou": {c: miou for c in CLASSES}, "miou": miou, "acc": miou + 40}
+
+
+def _dep(abs_rel):
+    return {"abs_rel": abs_rel, "sq_rel": 1.0, "rmse": 5.0, "rmse_log": 0.3, "d1": 1 - abs_rel, "d2": 0.9, "d3": 0.95}
+
+
+def _seed(seed, make, baseline, atdt, oracle):
+    return {"seed": seed, "methods": {"baseline": make(baseline), "atdt": make(atdt), "oracle": make(oracle)}}
+
+
+def test_one_std_rule_on_per_seed_differences():
+    # AT/DT - Baseline per seed: 3, 1, 4 -> mean 2.67 > std 1.53
+    up = [_seed(s, _sem, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 32), (32, 36)])]
+    r = beats_baseline(up, "semantic", "miou")
+    assert r["improvement"] == [3, 1, 4] and r["beats"] is True
+    assert r["mean"] == pytest.approx(8 / 3) and r["std"] == pytest.approx((7 / 3) ** 0.5)
+    # 3, -2, 1 -> mean 0.67 < std 2.52: better on average, not by more than one std
+    mixed = [_seed(s, _sem, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 29), (32, 33)])]
+    r = beats_baseline(mixed, "semantic", "miou")
+    assert r["mean"] == pytest.approx(2 / 3) and r["std"] == pytest.approx((19 / 3) ** 0.5) and r["beats"] is False
+    # lower is better for Abs Rel: a lower AT/DT error is a positive improvement
+    depth = [_seed(s, _dep, 0.50, a, 0.2) for s, a in enumerate([0.40, 0.42])]
+    r = beats_baseline(depth, "depth", "abs_rel")
+    assert r["improvement"] == pytest.approx([0.10, 0.08]) and r["beats"] is True
+    assert beats_baseline(depth, "depth", "d1")["beats"] is True  # d1 = 1 - abs_rel here: higher is better
+    worse = [_seed(s, _dep, 0.50, a, 0.2) for s, a in enumerate([0.60, 0.62])]
+    assert beats_baseline(worse, "depth", "abs_rel")["beats"] is False
+    one = beats_baseline(up[:1], "semantic", "miou")
+    assert one["beats"] is None and one["mean"] == 3 and math.isnan(one["std"])
+
+
+def _point(name, table, label, task_source, task_target, make, per_seed, domains=("world/vivid", "world/clean")):
+    key = "miou" if task_target == "semantic" else "abs_rel"
+    methods = {m: make(sum(s["methods"][m][key] for s in per_seed) / len(per_seed)) for m in ("baseline", "atdt", "oracle")}
+    std = {m: {"miou": 0.5, "iou": {}} if task_target == "semantic" else {"abs_rel": 0.01} for m in methods}
+    results = {"name": f"s/{name}", "task_source": task_source, "task_target": task_target, "domain_a": domains[0],
+               "domain_b": domains[1], "methods": methods, "on_domain_a": {"n2": make(0.1 if task_target == "depth" else 60),
+               "atdt": make(0.12 if task_target == "depth" else 50)}, "std": {"methods": std, "on_domain_a": {}},
+               "depth_scale": 1.0}
+    return PointResult(Point(name, table, label, ("task_source=" + task_source,)), None, results, per_seed, 60.0, 90.0)
+
+
+def test_report_puts_the_paper_beside_ours_and_writes_json_and_charts(tmp_path):
+    sem = [_seed(s, _sem, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 32), (32, 36)])]
+    dep = [_seed(s, _dep, 0.5, a, 0.2) for s, a in enumerate([0.60, 0.55, 0.62])]
+    other = [_seed(s, _sem, 20, 20, 40) for s in range(3)]
+    points = [_point("d2s", "tab1", "a", "depth", "semantic", _sem, sem),
+              _point("s2d", "tab2", "c", "semantic", "depth", _dep, dep, ("world/clean", "world/camera")),
+              _point("extra", "mine", "", "depth", "semantic", _sem, other)]
+    study = Study("s", "tiny", (0, 1, 2), (), tuple(p.point for p in points))
+    out = write_study_report(study, points, tmp_path / "docs" / "results.md", command="atdt study s")
+    md = out["doc"].read_text()
+    assert "## Tab. 1: Dep. → Sem." in md and "## Tab. 2: Sem. → Dep." in md and "## mine: Dep. → Sem." in md
+    assert "### (a) vivid → clean (paper: Synthia → Carla)" in md and "### (c) clean → camera (paper: Carla → Kitti)" in md
+    assert "| Paper: AT/DT | **73.57** |" in md and "| Paper: Oracle | **0.265** |" in md
+    assert "| 31.00 ± 0.50 | 71.00 |" in md and "| tab1 | (a) vivid → clean | mIoU (%) | 31.00 ± 0.50 |" in md
+    assert "mIoU (%) +2.67 ± 1.53 (more than one std: **yes**)" in md
+    assert "Abs Rel -0.090 ± 0.036 (more than one std: no)" in md
+    assert "supplementary Tab. 1" in md and "Paper (Synthia; B = Cityscapes): N2 (trained on A) | **99.23**" in md
+    assert "`atdt study s`" in md and "4.5 min over all runs" in md
+    numbers = json.loads(out["json"].read_text())
+    assert out["json"] == tmp_path / "docs" / "results" / "s.json"
+    s1 = numbers["tables"]["tab1"]["settings"][0]
+    assert s1["atdt_vs_baseline"]["miou"]["beats"] is True and s1["per_seed"]["2"]["atdt"]["miou"] == 36
+    assert s1["paper"]["methods"]["atdt"]["miou"] == 43.14
+    assert numbers["tables"]["mine"]["settings"][0]["paper"] is None
+    assert [c.name for c in out["charts"]] == ["s-tab1.png", "s-tab2.png", "s-mine.png"]
+    for chart in out["charts"]:
+        image = cv2.imread(str(chart))
+        assert image is not None and image.shape[0] > 200
+        assert f"](results/{chart.name})" in md
+
+
+def test_a_table_that_mixes_target_tasks_fails(tmp_path):
+    sem = [_seed(0, _sem, 30, 31, 50)]
+    dep = [_seed(0, _dep, 0.5, 0.4, 0.2)]
+    points = [_point("x", "t", "a", "depth", "semantic", _sem, sem), _point("y", "t", "b", "semantic", "depth", _dep, dep)]
+    with pytest.raises(ValueError, match="mixes target tasks"):
+        write_study_report(Study("s", "tiny", (0,), (), ()), points, tmp_path / "r.md", command="x")

@@ -74,6 +74,9 @@ class TrainConfig:
     log_every: int = 10
     ckpt_every: int = 200
     optim: OptimConfig = field(default_factory=OptimConfig)
+    # beyond the paper (the authors' TPAMI 2023 follow-up); 0 = off
+    aux_edges: float = 0.0  # weight of an auxiliary head predicting image edges from E's deepest features
+    norm_align: float = 0.0  # weight of the A/B feature-norm discrepancy loss (multi-domain training, N1)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ class RuntimeConfig:
     devices: int = 1
     num_nodes: int = 1
     strategy: str = "auto"
-    precision: str = "32-true"
+    precision: str = "32-true"  # "bf16-mixed": autocast, about 1.5-2x faster on CPUs with bf16 units
+    channels_last: bool = False  # NHWC memory format for models and images (faster convolutions on CPU)
     seed: int = 0
     progress: bool = True
 
@@ -106,6 +110,7 @@ class TransferConfig:
     """The transfer network G and how it is trained (paper Sec. 3.5, supp. Sec. 2)."""
 
     layers: int = 6
+    down: int = 2  # stride-2 layers (the paper: 2); fewer keep more of a small feature map
     width: int | None = None  # hidden channels; None = the input channel count
     norm: str = "none"
     activation: str = "elu"

@@ -44,11 +44,12 @@ def _log_row(path: Path, row: dict) -> None:
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
         optim: OptimConfig, run_dir, sampler, config=None, desc: str = "train", log_every: int = 10,
         ckpt_every: int = 200, num_workers: int = 0, collate_fn=None, progress: bool = True,
-        parameters=None) -> dict:
+        parameters=None, channels_last: bool = False) -> dict:
     """Train ``model`` for ``steps`` optimiser steps; loss_fn(model, batch) -> (loss, logs).
 
     ``sampler`` must offer ``set_position(epoch, start_batch)`` and ``batches_per_epoch``
     (atdt.data.mixed.MixedSampler). ``parameters`` defaults to all trainable parameters.
+    ``channels_last`` trains in NHWC memory format (model and every 4-D batch tensor).
     Returns {"steps", "final_loss", "seconds", "checkpoint"}.
     """
     from tqdm import tqdm
@@ -65,6 +66,8 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
         save_config(config, run_dir / "config.yaml")
 
     raw_model = model
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=optim.lr, betas=(optim.beta1, 0.999), weight_decay=optim.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(optim.schedule, steps, optim.power))
@@ -88,6 +91,9 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
         sampler.set_position(step // per_epoch, step % per_epoch)
         for batch in _loader(dataset, sampler, batch_size, num_workers, collate_fn):
             batch = fabric.to_device(batch)
+            if channels_last:
+                batch = {k: v.contiguous(memory_format=torch.channels_last) if torch.is_tensor(v) and v.dim() == 4 else v
+                         for k, v in batch.items()}
             loss, logs = loss_fn(model, batch)
             optimizer.zero_grad(set_to_none=True)
             fabric.backward(loss)

@@ -15,12 +15,29 @@ from atdt.networks import TaskNetwork, build_task_network
 from atdt.tasks import Task, get_task
 
 
-def task_loss(task: Task):
-    def loss_fn(model, batch):
-        loss = task.loss(model(batch["image"]), batch)
-        return loss, {}
+def task_loss(task: Task, *, aux_edges: float = 0.0, norm_align: float = 0.0):
+    """The task's loss, plus the optional auxiliary edge and feature-norm terms (atdt.auxiliary)."""
+    if not aux_edges and not norm_align:
+        def loss_fn(model, batch):
+            return task.loss(model(batch["image"]), batch), {}
 
-    return loss_fn
+        return loss_fn
+
+    from atdt.auxiliary import edge_loss, norm_discrepancy
+
+    def loss_fn_extras(model, batch):
+        out = model(batch["image"], extras=True)
+        loss = task.loss(out["out"], batch)
+        logs = {"task_loss": loss.detach()}
+        if aux_edges:
+            edges = edge_loss(out["edges"], batch["image"])
+            loss, logs["edge_loss"] = loss + aux_edges * edges, edges.detach()
+        if norm_align:
+            gap = norm_discrepancy(out["features"], batch["domain"])
+            loss, logs["norm_gap"] = loss + norm_align * gap, gap.detach()
+        return loss, logs
+
+    return loss_fn_extras
 
 
 def train_task_network(task: str, datasets: list, *, network: NetworkConfig, train: TrainConfig,
@@ -32,14 +49,15 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     fabric = fabric or make_fabric(runtime)
     spec = get_task(task)
     torch.manual_seed(runtime.seed)  # the init depends on the seed alone, not on what ran before
-    model = build_task_network(network, spec.out_channels)
+    model = build_task_network(network, spec.out_channels, aux_edges=train.aux_edges > 0)
     data = TrainingSet(datasets, (spec.label_key,), crop=train.crop, flip=train.flip, photometric=train.photometric)
     sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=runtime.seed,
                            rank=fabric.global_rank, world_size=fabric.world_size)
     record = config if config is not None else {"task": task, "network": network, "train": train}
-    fit(fabric, model, task_loss(spec), data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
+    fit(fabric, model, task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align), data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
         run_dir=run_dir, sampler=sampler, config=record, desc=desc or f"train {task}", log_every=train.log_every,
-        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=runtime.progress)
+        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=runtime.progress,
+        channels_last=runtime.channels_last)
     return model.eval()
 
 
@@ -52,6 +70,7 @@ def load_task_network(run_dir, map_location="cpu") -> tuple[TaskNetwork, Task, d
     config = payload["config"] or {}
     task = get_task(config["task"])
     network = from_dict(NetworkConfig, config["network"])
-    model = build_task_network(network, task.out_channels)
+    aux = float(dict(config.get("train") or {}).get("aux_edges", 0.0)) > 0
+    model = build_task_network(network, task.out_channels, aux_edges=aux)
     model.load_state_dict(payload["model"])
     return model.eval().to(map_location if map_location != "cpu" else torch.device("cpu")), task, config

@@ -39,7 +39,7 @@ def train_oracle(cfg: ExperimentConfig, train_b, run_dir, fabric):
 
 def build_transfer(cfg: ExperimentConfig, n1, n2) -> TransferNetwork:
     t = cfg.transfer
-    return TransferNetwork(n1.encoder.out_channels[-1], n2.encoder.out_channels[-1], layers=t.layers,
+    return TransferNetwork(n1.encoder.out_channels[-1], n2.encoder.out_channels[-1], layers=t.layers, down=t.down,
                            width=t.width, norm=t.norm, activation=t.activation)
 
 
@@ -78,7 +78,7 @@ def step3_train_transfer(cfg: ExperimentConfig, n1, n2, train_a, run_dir, fabric
     fit(fabric, g, _feature_loss(e1, e2, t.cache_features), data, steps=t.train.steps, batch_size=t.train.batch_size,
         optim=t.train.optim, run_dir=run_dir, sampler=sampler, desc="step 3: G on A",
         config={"transfer": to_dict(t)}, log_every=t.train.log_every, ckpt_every=t.train.ckpt_every,
-        progress=cfg.runtime.progress)
+        progress=cfg.runtime.progress, channels_last=cfg.runtime.channels_last)
     return g.eval()
 
 

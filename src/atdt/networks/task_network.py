@@ -1,4 +1,4 @@
-"""A dense task network N = D(E(x)) (paper Sec. 3.1)."""
+"""A dense task network N = D(E(x)) (paper Sec. 3.1), optionally with an auxiliary edge head."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from atdt.networks.encoder import Encoder, build_stages
 
 
 class TaskNetwork(nn.Module):
-    def __init__(self, encoder: Encoder, decoder: Decoder):
+    def __init__(self, encoder: Encoder, decoder: Decoder, aux: Decoder | None = None):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
+        self.aux = aux  # edge logits from E's deepest features (atdt.auxiliary); training only
 
     def encode(self, x: torch.Tensor) -> list[torch.Tensor]:
         return self.encoder(x)
@@ -22,11 +23,18 @@ class TaskNetwork(nn.Module):
     def decode(self, features: list[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
         return self.decoder(features, size)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x), x.shape[-2:])  # raw output (B, C, H, W)
+    def forward(self, x: torch.Tensor, extras: bool = False):
+        """Raw output (B, C, H, W); with ``extras`` a dict that adds E's deepest features and the
+        edge head's logits, for the training losses (one forward call, so DDP sees it)."""
+        features = self.encode(x)
+        out = self.decode(features, x.shape[-2:])
+        if not extras:
+            return out
+        edges = self.aux(features[-1:], x.shape[-2:]) if self.aux is not None else None
+        return {"out": out, "features": features[-1], "edges": edges}
 
 
-def build_task_network(network: NetworkConfig, out_channels: int) -> TaskNetwork:
+def build_task_network(network: NetworkConfig, out_channels: int, *, aux_edges: bool = False) -> TaskNetwork:
     """Split one ResNet at ``network.split_level``: E takes the stages up to it, D the rest."""
     if network.split_level not in (1, 2, 3, 4):
         raise ValueError(f"split_level must be 1, 2, 3 or 4, got {network.split_level}")
@@ -37,4 +45,6 @@ def build_task_network(network: NetworkConfig, out_channels: int) -> TaskNetwork
     tail = nn.Sequential(*stages[k:]) if k < 4 else None
     decoder = Decoder(channels[:k], out_channels, channels=tuple(network.decoder_channels), norm=network.norm,
                       skips=network.skips, tail=tail, tail_channels=channels[-1] if tail is not None else None)
-    return TaskNetwork(encoder, decoder)
+    # the edge head reads E's output alone: it shapes E, not the task decoder
+    aux = Decoder(channels[k - 1:k], 1, channels=tuple(network.decoder_channels), norm=network.norm) if aux_edges else None
+    return TaskNetwork(encoder, decoder, aux)

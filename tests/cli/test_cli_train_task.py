@@ -55,22 +55,22 @@ def test_a_run_folder_trained_on_other_data_or_another_task_is_not_reused(tiny_w
     run = tmp_path / "run"
     assert main(["train-task", str(_config(tiny_world, tmp_path / "c.yaml")), "--out", str(run)]) == 0
     capsys.readouterr()
-    # logging does not change the network: reused
-    assert main(["train-task", str(tmp_path / "c.yaml"), "train.log_every=2", "--out", str(run)]) == 0
-    assert "run: reused" in capsys.readouterr().out
     # other domains: retrained on them, the network of the old domain kept aside
     assert main(["train-task", str(_config(tiny_world, tmp_path / "d.yaml", domain="camera")), "--out", str(run)]) == 0
-    out = capsys.readouterr().out
-    assert "run: config or inputs changed (data[0]" in out and "previous run kept in" in out
     assert load_checkpoint(run / "checkpoints" / "final.ckpt")["config"]["domains"][0]["root"].endswith("camera")
     assert list(json.loads((run / "metrics.json").read_text())) == ["world/camera/val"]
+    out = capsys.readouterr().out
+    assert "run: config or inputs changed (data[0]" in out and "previous run kept in" in out
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("run.")]
     assert len(aside) == 1 and load_checkpoint(aside[0] / "checkpoints" / "final.ckpt")["config"]["domains"][0][
         "root"].endswith("clean")
     # another task (other output channels): retrained, no state_dict size mismatch
     assert main(["train-task", str(tmp_path / "d.yaml"), "task=depth", "--out", str(run)]) == 0
-    assert "run: config or inputs changed (task" in capsys.readouterr().out
     assert load_checkpoint(run / "checkpoints" / "final.ckpt")["config"]["task"] == "depth"
+    assert "run: config or inputs changed (task" in capsys.readouterr().out
+    # logging does not change the network: reused
+    assert main(["train-task", str(tmp_path / "d.yaml"), "task=depth", "train.log_every=2", "--out", str(run)]) == 0
+    assert "run: reused" in capsys.readouterr().out
 
 
 def test_outputs_never_overwrite_each_other(tiny_world, tmp_path, capsys):

@@ -24,6 +24,7 @@ from atdt.cli import main
         ("domain_a.name=kity", "domain_a.name: unknown dataset format 'kity'"),
         ("eval_limit=0", "eval_limit: must be >= 1, got 0"),
         ("name=../outside", "name: must be a relative folder name"),
+        ("out=/dev/null", "out: /dev/null is an existing file"),
     ],
 )
 def test_nonsense_is_refused_before_training(tiny_overrides, tmp_path, capsys, override, fragment):

@@ -112,6 +112,9 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
     name = Path(cfg.name)
     if not cfg.name.strip() or name.is_absolute() or ".." in name.parts:
         problems.append(f"name: must be a relative folder name under out/, got {cfg.name!r}")
+    for folder in (Path(cfg.out), Path(cfg.out) / cfg.name):
+        if folder.exists() and not folder.is_dir():
+            problems.append(f"out: {folder.resolve()} is an existing file, not a folder")
     for key in ("task_source", "task_target"):
         if getattr(cfg, key) not in TASKS:
             problems.append(f"{key}: unknown task {getattr(cfg, key)!r}; choose one of: {', '.join(TASKS)}")

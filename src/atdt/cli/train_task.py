@@ -38,6 +38,8 @@ def run(args) -> int:
     validate_task_training(cfg)  # before anything trains or any folder is made
     task = get_task(cfg.task)
     run_dir = Path(args.out or cfg.out)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run folder {run_dir} is an existing file; give a folder (--out or the config's `out`)")
     datasets = [load_dataset(d.name, d.root, d.train_split, limit=d.limit, depth_root=d.depth_root,
                              skip_bad=d.skip_bad, **d.options) for d in cfg.domains]
     # the same rule as `atdt run`: a network trained on other data, task or settings is moved aside

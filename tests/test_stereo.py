@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
+from atdt.cli import main
 from atdt.stereo import label_error, proxy_depth
 from atdt.world import render
 
@@ -43,3 +44,40 @@ def test_mono_camera_is_refused():
     img = np.zeros((16, 32, 3), np.uint8)
     with pytest.raises(ValueError, match="baseline"):
         proxy_depth(img, img, {"fx": 10.0, "baseline": 0.0})
+
+
+def _proxy_cli(*args):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "atdt", "proxy-depth", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, env=env, check=False)
+
+
+@pytest.mark.parametrize("fault", ["missing", "corrupt"])
+def test_a_bad_right_image_is_named_and_the_pool_shuts_down_cleanly(tmp_path, fault):
+    """Once SIGABRT (exit 134, "terminate called without an active exception")."""
+    from atdt.world.writer import make_dataset
+
+    make_dataset("camera", "train", 6, (32, 64), tmp_path / "w", workers=1, progress=False)
+    right = tmp_path / "w/train/right/000003.png"
+    if fault == "missing":
+        right.unlink()
+    else:
+        right.write_bytes(b"not a png")
+    done = _proxy_cli("world", tmp_path / "w", "--out", tmp_path / "p", "--workers", 2, "--quiet")
+    assert done.returncode == 2, done.stderr
+    assert f"{right}: " in done.stderr and "1 of 6 stereo pairs unusable" in done.stderr
+    assert "terminate called" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_workers_are_validated_like_everywhere_else(tmp_path, capsys):
+    for command in (["proxy-depth", "world", tmp_path, "--out", tmp_path / "p", "--workers", 0],
+                    ["world", "make", "--domain", "camera", "--count", 1, "--out", tmp_path / "w", "--workers", 0]):
+        with pytest.raises(SystemExit) as exit_:
+            main([str(c) for c in command])
+        assert exit_.value.code == 2 and "--workers: expected an integer >= 1, got 0" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["world", "make", "--domain", "camera", "--count", "1", "--out", str(tmp_path / "file")]) == 2

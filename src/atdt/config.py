@@ -36,6 +36,7 @@ class DataConfig:
     test_split: str = "test"
     limit: int | None = None  # keep only the first N labelled training images
     depth_root: str | None = None  # proxy depth labels (atdt proxy-depth) replacing the dataset's own
+    skip_bad: bool = False  # train without the samples that fail to load (atdt data check --skip-bad lists them)
     options: dict = field(default_factory=dict)  # format-specific keyword arguments of load_dataset
 
 
@@ -191,7 +192,7 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
             return value.lower() in ("true", "1", "yes")
         raise ConfigError(f"{where}: expected true/false, got {value!r}")
     if tp in (int, float):
-        if isinstance(value, bool):
+        if isinstance(value, (bool, dict, list, tuple)):
             raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
         try:
             converted = tp(value)
@@ -201,6 +202,8 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
         return converted
     if tp is str:
+        if isinstance(value, (dict, list, tuple)):  # `name.foo=1` would otherwise name a folder "{'foo': 1}"
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
         return str(value)
     return value
 

@@ -67,10 +67,16 @@ def label_error(proxy: np.ndarray, exact: np.ndarray, max_depth: float = 100.0) 
 
 
 def _one(job):
+    """One pair -> its proxy map; a bad pair comes back as {"error": DatasetError} instead of
+    raising inside the pool (which aborted the process while OpenCV threads were still matching)."""
     dataset, i, out, has_depth = job
+    from atdt.data.errors import DatasetError
     from atdt.data.io import encode_depth_png, write_image
 
-    left, right, camera = dataset.read_stereo(i)
+    try:
+        left, right, camera = dataset.read_stereo(i)
+    except DatasetError as err:
+        return {"error": err}
     depth, info = proxy_depth(left, right, camera)
     write_image(Path(out) / f"{dataset.names[i]}.png", encode_depth_png(depth))
     if has_depth:
@@ -85,11 +91,29 @@ def write_proxy_depth(dataset, out_dir, *, workers: int = 1, progress: bool = Tr
 
     from tqdm import tqdm
 
+    from atdt.data.errors import DatasetError
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    if len(dataset) == 0:
+        raise ValueError(f"{dataset.domain}: no samples to compute proxy depth for")
     has_depth = "depth" in dataset.labels
     jobs = [(dataset, i, out_dir, has_depth) for i in range(len(dataset))]
-    with ThreadPool(workers) as pool:  # OpenCV releases the GIL while matching
+    pool = ThreadPool(workers)  # OpenCV releases the GIL while matching
+    try:
         infos = list(tqdm(pool.imap(_one, jobs), total=len(jobs), desc="proxy depth", unit="img",
                           file=sys.stderr, disable=not progress))
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C: stop feeding jobs, then wait for the running ones below
+        raise
+    finally:
+        pool.join()  # every OpenCV call has returned before the interpreter may exit
+    errors = [i["error"] for i in infos if "error" in i]
+    if errors:
+        first = errors[0]
+        raise DatasetError(first.path, f"{first.problem} ({len(errors)} of {len(jobs)} stereo pairs unusable; "
+                                       f"`atdt data check` lists them all; the other maps were written)")
     summary = {"images": len(infos), "density": float(np.mean([i["density"] for i in infos]))}
     if has_depth:
         for key in ("abs_rel", "within_5", "within_10"):

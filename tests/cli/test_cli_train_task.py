@@ -1,17 +1,20 @@
 """`atdt train-task`, `atdt evaluate` and `atdt predict` as a user runs them."""
 
 import json
+import shutil
 
 import cv2
 import numpy as np
+import pytest
 
 from atdt.cli import main
+from atdt.engine import load_checkpoint
 
 
-def _config(world, path, extra=""):
+def _config(world, path, extra="", domain="clean"):
     path.write_text(
         "task: semantic\n"
-        f"domains: [{{name: world, root: {world / 'clean'}}}]\n"
+        f"domains: [{{name: world, root: {world / domain}}}]\n"
         "network: {decoder_channels: [16, 16, 16]}\n"
         "train: {steps: 3, batch_size: 4, log_every: 1, optim: {lr: 0.001}}\n"
         "runtime: {accelerator: cpu, progress: false}\n" + extra)
@@ -33,7 +36,7 @@ def test_train_evaluate_predict(tiny_world, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "mIoU" in out and (run / "metrics.json").is_file()
     assert main(["evaluate", str(run), "--data", f"world:{tiny_world / 'camera'}:test"]) == 0
-    scores = json.loads((run / "eval-world-test.json").read_text())["scores"]
+    scores = json.loads(next(run.glob("eval-world-camera-*-test.json")).read_text())["scores"]
     assert 0.0 <= scores["acc"] <= 100.0 and "Road" in capsys.readouterr().out
     image = tiny_world / "camera" / "test" / "image" / "000000.png"
     assert main(["predict", str(run), str(image), "--out", str(tmp_path / "pred")]) == 0
@@ -46,3 +49,49 @@ def test_train_evaluate_predict(tiny_world, tmp_path, capsys):
 def test_evaluate_rejects_a_bad_data_spec(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path), "--data", "world"]) == 2
     assert "NAME:ROOT" in capsys.readouterr().err
+
+
+def test_a_run_folder_trained_on_other_data_or_another_task_is_not_reused(tiny_world, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train-task", str(_config(tiny_world, tmp_path / "c.yaml")), "--out", str(run)]) == 0
+    capsys.readouterr()
+    # other domains: retrained on them, the network of the old domain kept aside
+    assert main(["train-task", str(_config(tiny_world, tmp_path / "d.yaml", domain="camera")), "--out", str(run)]) == 0
+    assert load_checkpoint(run / "checkpoints" / "final.ckpt")["config"]["domains"][0]["root"].endswith("camera")
+    assert list(json.loads((run / "metrics.json").read_text())) == ["world/camera/val"]
+    out = capsys.readouterr().out
+    assert "run: config or inputs changed (data[0]" in out and "previous run kept in" in out
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("run.")]
+    assert len(aside) == 1 and load_checkpoint(aside[0] / "checkpoints" / "final.ckpt")["config"]["domains"][0][
+        "root"].endswith("clean")
+    # another task (other output channels): retrained, no state_dict size mismatch
+    assert main(["train-task", str(tmp_path / "d.yaml"), "task=depth", "--out", str(run)]) == 0
+    assert load_checkpoint(run / "checkpoints" / "final.ckpt")["config"]["task"] == "depth"
+    assert "run: config or inputs changed (task" in capsys.readouterr().out
+    # logging does not change the network: reused
+    assert main(["train-task", str(tmp_path / "d.yaml"), "task=depth", "train.log_every=2", "--out", str(run)]) == 0
+    assert "run: reused" in capsys.readouterr().out
+
+
+def test_outputs_never_overwrite_each_other(tiny_world, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train-task", str(_config(tiny_world, tmp_path / "c.yaml")), "--out", str(run)]) == 0
+    for folder, index in (("a", "000000"), ("b", "000001")):
+        (tmp_path / folder).mkdir()
+        shutil.copy(tiny_world / "camera" / "test" / "image" / f"{index}.png", tmp_path / folder / "street.png")
+    assert main(["predict", str(run), str(tmp_path / "a/street.png"), str(tmp_path / "b/street.png"),
+                 "--out", str(tmp_path / "pred")]) == 0
+    a, b = np.load(tmp_path / "pred/a/street_semantic.npy"), np.load(tmp_path / "pred/b/street_semantic.npy")
+    assert a.shape == b.shape == (32, 64) and (tmp_path / "pred/b/street_semantic.png").is_file()
+    # scoring two roots keeps both score files
+    shutil.copytree(tiny_world / "camera", tmp_path / "other" / "camera")
+    for root in (tiny_world / "camera", tmp_path / "other" / "camera"):
+        assert main(["evaluate", str(run), "--data", f"world:{root}:test"]) == 0
+    assert len(list(run.glob("eval-world-camera-*-test.json"))) == 2
+    capsys.readouterr()
+    (tmp_path / "file").write_text("x")
+    assert main(["predict", str(run), str(tmp_path / "a/street.png"), "--out", str(tmp_path / "file")]) == 2
+    assert "is an existing file" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["evaluate", str(run), "--data", f"world:{tiny_world / 'camera'}:test", "--limit", "0"])
+    assert "expected an integer >= 1, got 0" in capsys.readouterr().err

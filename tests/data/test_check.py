@@ -1,9 +1,14 @@
-"""`data check` finds each planted fault."""
+"""`data check` finds each planted fault, and the loaders raise it with the same words."""
+
+import shutil
 
 import numpy as np
+import pytest
 
 from atdt.cli import main
+from atdt.data import load_dataset
 from atdt.data.check import check_dataset
+from atdt.data.errors import DatasetError
 from atdt.data.io import write_bytes, write_image
 
 
@@ -42,5 +47,117 @@ def test_each_planted_fault_is_found(cityscapes_tree, capsys):
     assert "aachen_000003_000019_gtFine_labelIds.png: size (5, 8) differs" in found
     assert "aachen_000009_000019_rightImg8bit.png: no matching left image" in found
     assert main(["data", "check", "cityscapes", str(cityscapes_tree), "--split", "val", "--quiet"]) == 1
+    # every sample is bad: training could not skip its way out, so --skip-bad does not pass either
+    assert main(["data", "check", "cityscapes", str(cityscapes_tree), "--split", "val", "--quiet", "--skip-bad"]) == 1
+    write_image(labels, np.full((6, 8), 7, np.uint8))  # one good sample left
     assert main(["data", "check", "cityscapes", str(cityscapes_tree), "--split", "val", "--quiet", "--skip-bad"]) == 0
-    assert "would be skipped" in capsys.readouterr().out
+    assert "3 sample(s) that fail to load are left out of training with `skip_bad: true`" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- every planted fault, every format
+
+
+@pytest.fixture(scope="module")
+def world_master(tmp_path_factory):
+    from atdt.world.writer import make_dataset
+
+    root = tmp_path_factory.mktemp("world-master")
+    make_dataset("clean", "train", 3, (32, 64), root, workers=1, progress=False)
+    return root
+
+
+@pytest.fixture
+def world(world_master, tmp_path):
+    shutil.copytree(world_master, tmp_path / "w")
+    return tmp_path / "w"
+
+
+def _semantic_id_50(root):
+    ids = np.zeros((32, 64), np.uint8)
+    ids[0, 0] = 50
+    write_image(root / "train/semantic/000001.png", ids)
+    return "train/semantic/000001.png: class ids outside 0..10 and 255: [50]"
+
+
+def _semantic_as_rgb(root):
+    write_image(root / "train/semantic/000001.png", np.zeros((32, 64, 3), np.uint8))
+    return "train/semantic/000001.png: semantic label PNG must be single-channel ids, got 3 channels"
+
+
+def _depth_8bit(root):
+    write_image(root / "train/depth/000001.png", np.full((32, 64), 200, np.uint8))
+    return "train/depth/000001.png: depth PNG must be 1-channel 16-bit, got 1-channel 8-bit"
+
+
+def _normals_gray(root):
+    write_image(root / "train/normals/000001.png", np.zeros((32, 64), np.uint8))
+    return "train/normals/000001.png: normals PNG must be 3-channel 16-bit, got 1-channel 8-bit"
+
+
+@pytest.mark.parametrize("plant", [_semantic_id_50, _semantic_as_rgb, _depth_8bit, _normals_gray])
+def test_world_label_faults_are_found_by_the_check_and_named_by_the_loader(world, plant):
+    expected = plant(world)
+    found = _faults(check_dataset("world", world, "train", progress=False))
+    assert expected in found
+    with pytest.raises(DatasetError) as err:
+        load_dataset("world", world, "train")[1]
+    assert expected in str(err.value)
+    load_dataset("world", world, "train")[0]  # the others still load
+
+
+def test_unpaired_world_files_and_empty_splits_are_found(world):
+    (world / "train/right/000002.png").unlink()
+    write_image(world / "train/semantic/000007.png", np.zeros((32, 64), np.uint8))
+    (world / "val.txt").write_text("")
+    found = _faults(check_dataset("world", world, progress=False))
+    assert "train/right/000002.png: file is missing" in found
+    assert "train/semantic/000007.png: no matching left image (unpaired file)" in found
+    assert "split 'val' is empty" in found
+
+
+def test_skip_bad_leaves_out_exactly_what_the_check_reports(world, capsys):
+    _semantic_id_50(world)
+    report = check_dataset("world", world, "train", progress=False)[0]
+    kept = load_dataset("world", world, "train", skip_bad=True)
+    assert kept.names == ["train/000000", "train/000002"] and kept.skipped == report.bad
+    assert all(kept[i]["semantic"].max() <= 10 for i in range(len(kept)))
+    assert main(["data", "check", "world", str(world), "--split", "train", "--quiet", "--skip-bad"]) == 0
+
+
+def test_label_modes_of_the_official_formats(cityscapes_tree, kitti_tree, tmp_path):
+    city = cityscapes_tree / "gtFine/val/aachen/aachen_000000_000019_gtFine_labelIds.png"
+    write_image(city, np.full((6, 8, 3), 7, np.uint8))
+    disparity = cityscapes_tree / "disparity/val/aachen/aachen_000000_000019_disparity.png"
+    write_image(disparity, np.full((6, 8), 9, np.uint8))
+    found = _faults(check_dataset("cityscapes", cityscapes_tree, "val", progress=False))
+    assert f"{city}: semantic label PNG must be single-channel ids, got 3 channels" in found
+    write_image(city, np.full((6, 8), 7, np.uint8))
+    found = _faults(check_dataset("cityscapes", cityscapes_tree, "val", progress=False))
+    assert f"{disparity}: disparity PNG must be 1-channel 16-bit, got 1-channel 8-bit" in found
+
+    kitti_disp = kitti_tree / "training/disp_occ_0/000000_10.png"
+    write_image(kitti_disp, np.full((6, 1242), 9, np.uint8))
+    assert f"{kitti_disp}: disparity PNG must be 1-channel 16-bit" in _faults(
+        check_dataset("kitti", kitti_tree, "training", progress=False))
+
+    write_image(tmp_path / "fl/l.png", np.zeros((2, 2, 3), np.uint8))
+    write_image(tmp_path / "fl/s.png", np.full((2, 2), 50, np.uint8))
+    write_image(tmp_path / "fl/d.png", np.full((2, 2), 9, np.uint8))
+    (tmp_path / "fl/train.txt").write_text("l.png;;s.png;d.png\n")
+    found = _faults(check_dataset("filelist", tmp_path / "fl", "train", progress=False,
+                                  semantic_encoding="ids", depth_encoding="png16"))
+    assert "s.png: class ids outside 0..10 and 255: [50]" in found
+    write_image(tmp_path / "fl/s.png", np.full((2, 2), 5, np.uint8))
+    found = _faults(check_dataset("filelist", tmp_path / "fl", "train", progress=False,
+                                  semantic_encoding="ids", depth_encoding="png16"))
+    assert "d.png: depth PNG must be 1-channel 16-bit, got 1-channel 8-bit" in found
+
+
+def test_proxy_depth_in_8_bit_is_named(world, tmp_path):
+    for name in ("000000", "000001", "000002"):
+        write_image(tmp_path / f"proxy/train/{name}.png", np.full((32, 64), 5 * 256, np.uint16))
+    write_image(tmp_path / "proxy/train/000001.png", np.full((32, 64), 5, np.uint8))
+    proxied = load_dataset("world", world, "train", depth_root=tmp_path / "proxy")
+    assert float(proxied[0]["depth"].max()) == 5.0
+    with pytest.raises(DatasetError, match="000001.png: proxy depth PNG must be 1-channel 16-bit"):
+        proxied[1]

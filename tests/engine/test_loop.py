@@ -96,3 +96,39 @@ def test_a_nan_loss_stops_the_run_with_a_clear_message(tmp_path):
     with pytest.raises(NonFiniteLoss, match="loss became nan at step 2"):
         fit(fabric, model, loss_fn, Data(), steps=5, batch_size=2, optim=OptimConfig(), run_dir=tmp_path,
             sampler=MixedSampler([4], 2), log_every=2, progress=False)
+
+
+def test_a_resumed_run_logs_every_step_once(tmp_path):
+    """Killed after logging past its last checkpoint, the resumed run logs those steps again:
+    train.csv must not hold them twice."""
+    from atdt.data.mixed import MixedSampler
+
+    class Data(torch.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, item):
+            return {"x": torch.ones(2)}
+
+    class Killed(Exception):
+        pass
+
+    calls = []
+
+    def dies_at_step_5(m, batch):
+        calls.append(1)
+        if len(calls) == 5:
+            raise Killed
+        return m(batch["x"]).pow(2).mean(), {}
+
+    def train(loss_fn):
+        torch.manual_seed(0)
+        fit(make_fabric(RUNTIME), torch.nn.Linear(2, 1), loss_fn, Data(), steps=6, batch_size=2, optim=OptimConfig(),
+            run_dir=tmp_path, sampler=MixedSampler([4], 2), log_every=1, ckpt_every=3, progress=False)
+
+    with pytest.raises(Killed):
+        train(dies_at_step_5)  # checkpoint at step 3, rows logged for steps 1-4
+    assert load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")["step"] == 3
+    train(lambda m, batch: (m(batch["x"]).pow(2).mean(), {}))
+    steps = [int(r.split(",")[0]) for r in (tmp_path / "logs" / "train.csv").read_text().splitlines()[1:]]
+    assert steps == [1, 2, 3, 4, 5, 6]

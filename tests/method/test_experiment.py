@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -76,11 +77,39 @@ def test_finished_steps_are_reused_and_a_changed_config_reruns(tiny_overrides, t
     out = _run(tiny_overrides, capsys)
     assert out.count(": reused") == 4
     assert json.loads((seed / "results.json").read_text())["methods"] == first["methods"]
+    # how often we log and checkpoint, loader workers and the evaluation splits train nothing
+    cosmetic = ["n1.log_every=1", "n1.ckpt_every=1", "n2.num_workers=1", "transfer.train.log_every=1",
+                "domain_a.test_split=val", "domain_b.val_split=test"]
+    out = _run(tiny_overrides + cosmetic, capsys)
+    assert out.count(": reused") == 4 and "changed" not in out
     out = _run(tiny_overrides + ["transfer.train.steps=12"], capsys)
-    assert "transfer: config or inputs changed, rerunning" in out
+    assert "transfer: config or inputs changed (train.steps), rerunning; previous run kept in" in out
     assert "n1: reused" in out and "n2: reused" in out and "oracle: reused" in out
+    aside = [p for p in seed.iterdir() if p.name.startswith("transfer.")]
+    assert len(aside) == 1 and (aside[0] / "checkpoints" / "final.ckpt").is_file()  # moved aside, not deleted
+    out = _run(tiny_overrides, capsys)  # back to 10 steps: the first G comes back instead of retraining
+    assert "transfer: restored the earlier run" in out and out.count(": reused") == 4
+    assert json.loads((seed / "results.json").read_text())["methods"] == first["methods"]
     out = _run(tiny_overrides + ["transfer.train.steps=12", "n2.steps=7"], capsys)
-    assert "n2: config or inputs changed" in out and "transfer: config or inputs changed" in out  # G depends on N2
+    assert "n2: config or inputs changed (train.steps)" in out
+    assert "transfer: config or inputs changed (builds_on[1], train.steps)" in out  # G depends on N2
+
+
+def test_overwritten_training_images_are_not_served_stale(tiny_world, tmp_path, capsys):
+    """Reuse is keyed on the data: rewriting A's images retrains what learnt from A, not the Oracle;
+    the same data under another spelling of its path is the same data."""
+    shutil.copytree(tiny_world / "clean", tmp_path / "data" / "clean")
+    relative = [f"domain_a.root={os.path.relpath(tmp_path / 'data' / 'clean')}", f"domain_b.root={tiny_world / 'camera'}",
+                f"out={tmp_path / 'runs'}"]
+    _run(relative, capsys)
+    absolute = [f"domain_a.root={tmp_path / 'data' / 'clean'}", *relative[1:]]
+    assert _run(absolute, capsys).count(": reused") == 4
+    image = tmp_path / "data" / "clean" / "train" / "image" / "000003.png"
+    cv2.imwrite(str(image), 255 - cv2.imread(str(image)))
+    out = _run(absolute, capsys)
+    for step in ("n1", "n2", "transfer"):
+        assert f"{step}: config or inputs changed" in out
+    assert "data[0].files" in out and "oracle: reused" in out
 
 
 def test_several_seeds_report_mean_and_std(tiny_overrides, tmp_path):

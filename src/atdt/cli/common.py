@@ -1,6 +1,9 @@
-"""Small pieces several subcommands share: dataset specs and config loading."""
+"""Small pieces several subcommands share: dataset specs, counts, output folders, overrides."""
 
 from __future__ import annotations
+
+import argparse
+from pathlib import Path
 
 
 def parse_data_spec(text: str) -> tuple[str, str, str]:
@@ -9,6 +12,26 @@ def parse_data_spec(text: str) -> tuple[str, str, str]:
     if len(parts) not in (2, 3) or not all(parts):
         raise ValueError(f"--data must look like NAME:ROOT[:SPLIT] (e.g. world:data/world/camera:test), got {text!r}")
     return parts[0], parts[1], parts[2] if len(parts) == 3 else "test"
+
+
+def positive_int(text: str) -> int:
+    """argparse type of every count (--workers, --limit, --count, --batch-size): an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def output_folder(path: str | Path, flag: str = "--out") -> Path:
+    """A folder to write into: created if missing; an existing file there is an error."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{flag} {path} is an existing file, not a folder; give a folder to write into")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def add_overrides(parser) -> None:

@@ -1,8 +1,10 @@
 """Inspect datasets on disk: `atdt data check NAME ROOT [--split S]`.
 
 Reports counts per split, missing or unpaired files, unreadable images, label ids outside the
-class table and size mismatches; exits with status 1 when anything is wrong (0 with --skip-bad,
-which counts and lists the bad samples that training would skip)."""
+class table, wrong image modes (RGB semantics, 8-bit depth), size mismatches and empty splits;
+exits with status 1 when anything is wrong. With --skip-bad it exits 0 as long as every split
+keeps samples that load: training leaves out the bad ones when the domain's config says
+`skip_bad: true` (e.g. `atdt run demo domain_b.skip_bad=true`); unpaired files are never read."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ def add_arguments(parser) -> None:
     check.add_argument("name", help="world, cityscapes, kitti, synthia, carla or filelist")
     check.add_argument("root")
     check.add_argument("--split", help="one split only (default: every split the format knows)")
-    check.add_argument("--skip-bad", action="store_true", help="report bad samples as skipped instead of failing")
+    check.add_argument("--skip-bad", action="store_true",
+                       help="exit 0 if training can skip the bad samples (with `skip_bad: true` in the domain's config)")
     check.add_argument("--quiet", action="store_true")
 
 
@@ -31,10 +34,14 @@ def run(args) -> int:
         for line in r.bad:
             print(f"  {line}")
         problems += len(r.bad)
-    if all(r.missing for r in reports):
+    available = [r for r in reports if not r.missing]
+    if not available:
         print(f"no split of {args.name} found under {args.root}")
         return 1
     if problems and args.skip_bad:
-        print(f"{problems} bad sample(s) would be skipped")
-        return 0
+        skipped = sum(r.bad_samples for r in available)
+        print(f"{skipped} sample(s) that fail to load are left out of training with `skip_bad: true` in the domain's "
+              f"config (e.g. domain_b.skip_bad=true); {problems - skipped} other problem(s) (unpaired files, "
+              "stereo pairs, empty splits) are not read by training")
+        return 0 if all(r.usable for r in available) else 1
     return 1 if problems else 0

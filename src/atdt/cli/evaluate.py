@@ -6,20 +6,32 @@ Example: atdt evaluate runs/task --data world:data/world/camera:test
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
+from atdt.cli.common import positive_int
+
+
+def scores_name(name: str, root, split: str) -> str:
+    """eval-<format>-<root folder>-<6 hex of the resolved root>-<split>.json: scoring two roots
+    (even two folders both called `camera`) keeps both files."""
+    resolved = Path(root).resolve()
+    tag = hashlib.sha256(str(resolved).encode()).hexdigest()[:6]
+    return f"eval-{name}-{resolved.name or 'root'}-{tag}-{split}.json"
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("run", help="run folder of `atdt train-task`, or an AT/DT predictor file (.pt)")
     parser.add_argument("--data", required=True, help="NAME:ROOT[:SPLIT], e.g. world:data/world/camera:test")
-    parser.add_argument("--limit", type=int, help="evaluate the first N images only")
+    parser.add_argument("--limit", type=positive_int, help="evaluate the first N images only")
     parser.add_argument("--depth-scale", type=float, help="multiply depth predictions (focal ratio f_target / f_source; "
                         "default: the one stored in an AT/DT export, else 1)")
-    parser.add_argument("--json", help="where to write the scores (default: RUN/eval-<name>-<split>.json)")
-    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--json", help="where to write the scores (default: RUN/eval-<name>-<root>-<hash>-<split>.json)")
+    parser.add_argument("--batch-size", type=positive_int, default=4)
 
 
 def run(args) -> int:
     import json
-    from pathlib import Path
 
     from atdt.cli.common import parse_data_spec
     from atdt.data import load_dataset
@@ -28,13 +40,16 @@ def run(args) -> int:
     from atdt.report.tables import text_table
 
     name, root, split = parse_data_spec(args.data)
+    run = Path(args.run)
+    out = Path(args.json) if args.json else (run if run.is_dir() else run.parent) / scores_name(name, root, split)
+    if out.is_dir():
+        raise ValueError(f"--json {out} is a folder; give the file to write the scores to")
     dataset = load_dataset(name, root, split)
     device = default_device()
     model, task = load_predictor(args.run, device)
     scores = evaluate(model, dataset, task, batch_size=args.batch_size, device=device, limit=args.limit,
                       depth_scale=args.depth_scale if args.depth_scale is not None else getattr(model, "depth_scale", 1.0))
-    run = Path(args.run)
-    out = Path(args.json) if args.json else (run if run.is_dir() else run.parent) / f"eval-{name}-{split}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"data": args.data, "task": task.name, "scores": scores}, indent=2))
     print(text_table(task.name, [(f"{dataset.domain}/{split}", scores)]))
     print(f"scores written to {out}")

@@ -1,9 +1,16 @@
 """Predict on image files: colourised PNGs plus raw arrays (.npy: class ids, metres, or normals).
 
+Outputs are named after the image (`street.png` -> `street_semantic.png/.npy`); images that share
+a name (`a/street.png b/street.png`) keep their folders under --out (`a/street_semantic.png`,
+`b/street_semantic.png`), so no output overwrites another.
+
 Example: atdt predict runs/demo/dep2sem/seed0/atdt_predictor.pt street.png --out predictions/
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 
 def add_arguments(parser) -> None:
@@ -12,27 +19,41 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="output folder")
 
 
-def run(args) -> int:
-    from pathlib import Path
+def output_names(images: list[Path]) -> list[str]:
+    """One distinct output name per distinct image: the stem, or where stems collide the path
+    relative to the images' common folder (with the extension where even that collides)."""
+    resolved = [p.resolve() for p in images]
+    if len({p.stem for p in resolved}) == len(resolved):
+        return [p.stem for p in resolved]
+    common = Path(os.path.commonpath([str(p.parent) for p in resolved]))
+    relative = [p.relative_to(common) for p in resolved]
+    names = [str(r.with_suffix("")) for r in relative]
+    if len(set(names)) < len(names):
+        names = [str(r.with_suffix("")) + "_" + r.suffix.lstrip(".") for r in relative]
+    return names
 
+
+def run(args) -> int:
     import numpy as np
     import torch
 
+    from atdt.cli.common import output_folder
     from atdt.data.io import read_rgb, write_image
     from atdt.engine import default_device
     from atdt.method.predictor import load_predictor
 
+    images = list(dict.fromkeys(Path(p).resolve() for p in args.images))  # the same file twice is one image
+    out = output_folder(args.out)
     device = default_device()
     model, task = load_predictor(args.run, device)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for path in map(Path, args.images):
+    for path, name in zip(images, output_names(images)):
         image = torch.from_numpy(read_rgb(path)).permute(2, 0, 1).float().div(255.0)[None].to(device)
         with torch.no_grad():
             pred = task.predict(model(image))[0].cpu()
         if task.name == "depth":  # an AT/DT export carries the focal ratio f_B / f_A of its domains
             pred = pred * getattr(model, "depth_scale", 1.0)
-        write_image(out / f"{path.stem}_{task.name}.png", task.colourise(pred))
-        np.save(out / f"{path.stem}_{task.name}.npy", pred.numpy())
-        print(f"{path} -> {out / (path.stem + '_' + task.name)}.png/.npy")
+        base = out / f"{name}_{task.name}"
+        write_image(base.with_name(base.name + ".png"), task.colourise(pred))
+        np.save(base.with_name(base.name + ".npy"), pred.numpy())
+        print(f"{path} -> {base}.png/.npy")
     return 0

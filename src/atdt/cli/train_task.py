@@ -24,8 +24,10 @@ def run(args) -> int:
     from atdt.config import TaskTrainConfig, load_config
     from atdt.data import load_dataset
     from atdt.engine import evaluate, make_fabric, train_task_network
+    from atdt.engine.reuse import data_key, network_inputs, prepare_run
     from atdt.report.tables import text_table
     from atdt.tasks import get_task
+    from atdt.validate import validate_task_training
 
     overrides = list(args.overrides)
     for flag, key in ((args.devices, "runtime.devices"), (args.num_nodes, "runtime.num_nodes"),
@@ -33,10 +35,17 @@ def run(args) -> int:
         if flag is not None:
             overrides.append(f"{key}={flag}")
     cfg = load_config(TaskTrainConfig, args.config, overrides)
+    validate_task_training(cfg)  # before anything trains or any folder is made
     task = get_task(cfg.task)
     run_dir = Path(args.out or cfg.out)
-    datasets = [load_dataset(d.name, d.root, d.train_split, limit=d.limit, depth_root=d.depth_root, **d.options)
-                for d in cfg.domains]
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"run folder {run_dir} is an existing file; give a folder (--out or the config's `out`)")
+    datasets = [load_dataset(d.name, d.root, d.train_split, limit=d.limit, depth_root=d.depth_root,
+                             skip_bad=d.skip_bad, **d.options) for d in cfg.domains]
+    # the same rule as `atdt run`: a network trained on other data, task or settings is moved aside
+    inputs = network_inputs(cfg.task, [data_key(d, ds) for d, ds in zip(cfg.domains, datasets)], cfg.network,
+                            cfg.train, cfg.runtime)
+    prepare_run(run_dir, inputs)
     fabric = make_fabric(cfg.runtime)
     model = train_task_network(cfg.task, datasets, network=cfg.network, train=cfg.train, runtime=cfg.runtime,
                                run_dir=run_dir, config=cfg, fabric=fabric)

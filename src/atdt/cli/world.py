@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from atdt.cli.common import positive_int
+
 
 def _size(text: str) -> tuple[int, int]:
     import argparse
@@ -18,10 +20,10 @@ def add_arguments(parser) -> None:
     make = sub.add_parser("make", help="write a dataset split to disk (resumable, parallel)")
     make.add_argument("--domain", required=True, help="domain preset (see `atdt world list`)")
     make.add_argument("--split", default="train", help="train | val | test (default: train)")
-    make.add_argument("--count", type=int, required=True, help="number of samples")
+    make.add_argument("--count", type=positive_int, required=True, help="number of samples")
     make.add_argument("--size", type=_size, default=(128, 256), help="HxW (default: 128x256)")
     make.add_argument("--out", required=True, help="dataset root (several splits may share it)")
-    make.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    make.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores, at most 8)")
     make.add_argument("--start", type=int, default=0, help="first sample index (default: 0)")
     make.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser("list", help="list the domain presets")
@@ -36,8 +38,10 @@ def run(args) -> int:
         return 0
     import time
 
+    from atdt.cli.common import output_folder
     from atdt.world.writer import make_dataset
 
+    output_folder(args.out)
     t0 = time.perf_counter()
     summary = make_dataset(args.domain, args.split, args.count, args.size, args.out,
                            workers=args.workers, start=args.start, progress=not args.quiet)

@@ -21,11 +21,14 @@ FORMATS: dict[str, str] = {
 }
 
 
-def load_dataset(name: str, root, split: str, *, limit: int | None = None, depth_root=None, **options):
+def load_dataset(name: str, root, split: str, *, limit: int | None = None, depth_root=None, skip_bad: bool = False,
+                 **options):
     """Open dataset ``name`` at ``root`` for ``split``.
 
     limit: keep only the first N samples (the paper's low-data regime, e.g. 200 KITTI images).
     depth_root: a folder written by ``atdt proxy-depth``; its depth labels replace the dataset's own.
+    skip_bad: leave out the samples that fail to load (those `atdt data check` reports); reads
+        every sample once. Without it a bad file stops training with its DatasetError.
     options: format-specific keyword arguments (e.g. ``crop="kitti_eval"`` for KITTI).
     """
     if name not in FORMATS:
@@ -36,6 +39,10 @@ def load_dataset(name: str, root, split: str, *, limit: int | None = None, depth
         from atdt.data.proxy import with_proxy_depth
 
         dataset = with_proxy_depth(dataset, depth_root)
+    if skip_bad:
+        from atdt.data.subset import skip_bad as without_bad
+
+        dataset = without_bad(dataset)
     if limit is not None:
         from atdt.data.subset import first_n
 

@@ -1,5 +1,7 @@
 """Dataset checks: counts per split, missing or unpaired files, unreadable images, label ids
-outside the table, size mismatches. Every problem is reported with its file."""
+outside the table, wrong image modes (RGB semantics, 8-bit depth), size mismatches, empty
+splits. Every problem is reported with its file, in the words the loaders raise it with:
+the check runs the loaders themselves, so what passes here loads in training."""
 
 from __future__ import annotations
 
@@ -18,6 +20,23 @@ class SplitReport:
     samples: int = 0
     bad: list[str] = field(default_factory=list)  # "path: problem"
     missing: str | None = None  # why the split could not be opened
+    bad_samples: int = 0  # samples that fail to load (what skip_bad leaves out of training)
+
+    @property
+    def usable(self) -> bool:
+        """Opened, and at least one sample loads."""
+        return self.missing is None and self.samples > self.bad_samples
+
+
+def _load(dataset, i: int) -> str | None:
+    """None if sample i loads, else its problem."""
+    try:
+        dataset[i]
+    except DatasetError as err:
+        return str(err)
+    except Exception as err:  # a loader bug must not stop the check: report it with the sample
+        return f"{dataset.names[i]}: unexpected {type(err).__name__} while loading ({err})"
+    return None
 
 
 def check_split(name: str, root, split: str, progress: bool = True, **options) -> SplitReport:
@@ -32,12 +51,14 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
         report.missing = str(err)
         return report
     report.samples = len(dataset)
+    if not len(dataset):
+        report.bad.append(f"{root}: split {split!r} is empty (no samples)")
     stereo = True
     for i in tqdm(range(len(dataset)), desc=f"check {split}", unit="img", file=sys.stderr, disable=not progress, leave=False):
-        try:
-            dataset[i]
-        except DatasetError as err:
-            report.bad.append(str(err))
+        problem = _load(dataset, i)
+        if problem is not None:
+            report.bad.append(problem)
+            report.bad_samples += 1
             continue
         if stereo:
             try:
@@ -57,12 +78,12 @@ def check_dataset(name: str, root, split: str | None = None, progress: bool = Tr
 
 
 def good_indices(dataset) -> tuple[list[int], list[str]]:
-    """Indices of samples that load, and the problems of those that do not (--skip-bad)."""
+    """Indices of samples that load, and the problems of those that do not (skip_bad)."""
     good, bad = [], []
     for i in range(len(dataset)):
-        try:
-            dataset[i]
+        problem = _load(dataset, i)
+        if problem is None:
             good.append(i)
-        except DatasetError as err:
-            bad.append(str(err))
+        else:
+            bad.append(problem)
     return good, bad

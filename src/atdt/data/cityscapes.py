@@ -9,7 +9,7 @@ from pathlib import Path
 from atdt.data.encodings import disparity_png_to_depth
 from atdt.data.errors import DatasetError
 from atdt.data.files import FileDataset, Record, require_dir, strict_ids
-from atdt.data.io import read_image
+from atdt.data.io import read_ids, read_png16
 
 
 class CityscapesDataset(FileDataset):
@@ -43,12 +43,10 @@ class CityscapesDataset(FileDataset):
             raise DatasetError(record.camera, f"not a Cityscapes camera file ({err!r})") from None
 
     def read_semantic(self, record: Record, image_shape):
-        return strict_ids(read_image(record.semantic), "cityscapes", record.semantic)
+        return strict_ids(read_ids(record.semantic), "cityscapes", record.semantic)
 
     def read_depth(self, record: Record, camera: dict, image_shape):
-        disparity = read_image(record.depth)
-        if disparity.ndim != 2:
-            raise DatasetError(record.depth, "disparity must be a single-channel 16-bit PNG")
+        disparity = read_png16(record.depth, "disparity")
         return disparity_png_to_depth(disparity, camera["fx"], camera["baseline"])
 
     def orphans(self) -> list[Path]:

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from atdt.data.classes import NUM_CLASSES
 from atdt.data.encodings import rgb24_to_depth
 from atdt.data.errors import DatasetError
 from atdt.data.files import FileDataset, Record, strict_ids
-from atdt.data.io import decode_depth_png, read_image, read_rgb
+from atdt.data.io import decode_depth_png, read_image, read_png16, read_rgb
+from atdt.data.labels import class_ids
 
 SEMANTIC = ("carla", "synthia", "cityscapes", "ids")
 DEPTH = ("rgb24", "png16")
@@ -47,6 +45,9 @@ class FileListDataset(FileDataset):
         super().__init__(records, labels)
         self.semantic_encoding, self.depth_encoding, self.fx, self.baseline = semantic_encoding, depth_encoding, fx, baseline
 
+    def orphans(self) -> list[Path]:
+        return []  # a list names its files; others in the same folders may belong to other lists
+
     def read_camera(self, record: Record, image_shape) -> dict:
         h, w = image_shape
         return {"fx": self.fx, "fy": self.fx, "cx": w / 2, "cy": h / 2, "baseline": self.baseline}
@@ -55,13 +56,10 @@ class FileListDataset(FileDataset):
         raw = read_image(record.semantic)
         ids = raw[..., 0] if raw.ndim == 3 else raw
         if self.semantic_encoding == "ids":
-            bad = sorted(set(np.unique(ids).tolist()) - set(range(NUM_CLASSES)) - {255})
-            if bad:
-                raise DatasetError(record.semantic, f"class ids outside 0..{NUM_CLASSES - 1} and 255: {bad[:10]}")
-            return ids.astype(np.int64)
+            return class_ids(ids, record.semantic)
         return strict_ids(ids, self.semantic_encoding, record.semantic)
 
     def read_depth(self, record: Record, camera: dict, image_shape):
         if self.depth_encoding == "png16":
-            return decode_depth_png(read_image(record.depth))
+            return decode_depth_png(read_png16(record.depth, "depth"))
         return rgb24_to_depth(read_rgb(record.depth))

@@ -100,6 +100,17 @@ class FileDataset(Dataset):
             raise DatasetError(record.right, f"size {right.shape[:2]} differs from the left image's {left.shape[:2]}")
         return left, right, self.read_camera(record, left.shape[:2])
 
+    def files(self, i: int) -> list[Path]:
+        """Every file sample i may read (for data manifests)."""
+        r = self.records[i]
+        return [p for p in (r.image, r.right, r.semantic, r.depth, r.camera) if isinstance(p, Path)]
+
+    def orphans(self) -> list[Path]:
+        """Right views and labels in the dataset's folders whose left image is missing (unpaired)."""
+        used = {p for r in self.records for p in (r.right, r.semantic, r.depth) if p is not None}
+        folders = {p.parent for p in used}
+        return sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.png") if p not in used)
+
 
 def require_dir(path: Path, what: str) -> Path:
     if not path.is_dir():

@@ -38,6 +38,27 @@ def read_rgb(path: str | Path) -> np.ndarray:
     return array
 
 
+def read_ids(path: str | Path, what: str = "semantic label") -> np.ndarray:
+    """A single-channel 8- or 16-bit label image (class or source ids), HxW."""
+    array = read_image(path)
+    if array.ndim != 2:
+        raise DatasetError(path, f"{what} PNG must be single-channel ids, got {array.shape[2]} channels (saved as RGB?)")
+    if array.dtype not in (np.uint8, np.uint16):
+        raise DatasetError(path, f"{what} PNG must be 8- or 16-bit, got {array.dtype}")
+    return array
+
+
+def read_png16(path: str | Path, what: str = "depth", channels: int = 1) -> np.ndarray:
+    """A 16-bit PNG with ``channels`` channels (HxW for 1, HxWx3 for 3), else DatasetError: an
+    8-bit depth PNG decodes to at most 0.98 m and would train silently on nonsense."""
+    array = read_image(path)
+    have = 1 if array.ndim == 2 else array.shape[2]
+    if have != channels or array.dtype != np.uint16:
+        bits = 8 * array.dtype.itemsize
+        raise DatasetError(path, f"{what} PNG must be {channels}-channel 16-bit, got {have}-channel {bits}-bit")
+    return array
+
+
 def write_image(path: str | Path, array: np.ndarray) -> None:
     """Write a PNG atomically: encode in memory, write a temporary file beside it, rename.
 
@@ -54,12 +75,27 @@ def write_image(path: str | Path, array: np.ndarray) -> None:
     write_bytes(path, encoded.tobytes())
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it (os.umask would race with writer threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it the classic way
+    os.umask(mask)
+    return mask
+
+
 def write_bytes(path: str | Path, data: bytes) -> None:
-    """Atomic file write (temporary file in the same folder + os.replace)."""
+    """Atomic file write (temporary file in the same folder + os.replace), with the mode an
+    ordinary open() would give (mkstemp makes 0600 files, which lab-mates could not read)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

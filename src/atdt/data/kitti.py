@@ -21,7 +21,7 @@ from atdt.data.files import (
     require_dir,
     strict_ids,
 )
-from atdt.data.io import decode_depth_png, read_image
+from atdt.data.io import decode_depth_png, read_ids, read_png16
 
 DISPARITY_FOLDERS = ("disp_occ_0", "disp_noc_0", "disp_occ", "disp_noc")
 # focal lengths by image width when no calibration file is given (KITTI's four camera set-ups)
@@ -61,12 +61,10 @@ class KittiDataset(FileDataset):
         return {"fx": FOCAL_BY_WIDTH[w], "fy": FOCAL_BY_WIDTH[w], "cx": w / 2, "cy": h / 2, "baseline": BASELINE}
 
     def read_semantic(self, record: Record, image_shape):
-        return strict_ids(read_image(record.semantic), "kitti", record.semantic)
+        return strict_ids(read_ids(record.semantic), "kitti", record.semantic)
 
     def read_depth(self, record: Record, camera: dict, image_shape):
-        value = read_image(record.depth)
-        if value.ndim != 2 or value.dtype.itemsize != 2:
-            raise DatasetError(record.depth, "expected a single-channel 16-bit PNG")
+        value = read_png16(record.depth, "depth" if self.depth_kind == "depth" else "disparity")
         if self.depth_kind == "depth":
             return decode_depth_png(value)
         return kitti_disparity_to_depth(value, camera["fx"], camera["baseline"])

@@ -55,6 +55,17 @@ def map_labels(ids: np.ndarray, dataset: str) -> np.ndarray:
     return out
 
 
+def class_ids(ids: np.ndarray, path) -> np.ndarray:
+    """Ids already in the paper's classes (0..10, 255 = ignore) -> int64; any other id is a wrong
+    file (the loss would fail on it with "Target 50 is out of bounds" deep inside training)."""
+    from atdt.data.errors import DatasetError
+
+    bad = sorted(set(np.unique(ids).tolist()) - set(range(len(CLASSES))) - {IGNORE_INDEX})
+    if bad:
+        raise DatasetError(path, f"class ids outside 0..{len(CLASSES) - 1} and {IGNORE_INDEX}: {bad[:10]}")
+    return ids.astype(np.int64)
+
+
 def unknown_ids(ids: np.ndarray, dataset: str) -> list[int]:
     """Label ids that the dataset's own table does not define (a sign of a wrong file)."""
     return sorted(set(np.unique(ids).tolist()) - KNOWN_IDS[dataset])

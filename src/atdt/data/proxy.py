@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import Dataset
 
 from atdt.data.errors import DatasetError
-from atdt.data.io import decode_depth_png, read_image
+from atdt.data.io import decode_depth_png, read_png16
 
 
 class ProxyDepth(Dataset):
@@ -25,11 +25,14 @@ class ProxyDepth(Dataset):
     def __getitem__(self, i: int) -> dict:
         sample = self.dataset[i]
         path = self.depth_root / f"{self.names[i]}.png"
-        depth = decode_depth_png(read_image(path))
+        depth = decode_depth_png(read_png16(path, "proxy depth"))
         if depth.shape != tuple(sample["image"].shape[-2:]):
             raise DatasetError(path, f"size {depth.shape} differs from the image's {tuple(sample['image'].shape[-2:])}")
         sample["depth"] = torch.from_numpy(depth)
         return sample
+
+    def files(self, i: int) -> list[Path]:
+        return [*self.dataset.files(i), self.depth_root / f"{self.names[i]}.png"]
 
     def __getattr__(self, name):  # read_stereo and friends of the wrapped dataset
         if name == "dataset":

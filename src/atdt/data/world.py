@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 from atdt.data.errors import DatasetError
-from atdt.data.io import decode_depth_png, read_image, read_rgb
+from atdt.data.io import decode_depth_png, read_ids, read_png16, read_rgb
+from atdt.data.labels import class_ids
 
 LABELS = frozenset({"semantic", "depth", "normals"})
 
@@ -58,15 +58,15 @@ class WorldDataset(Dataset):
         from atdt.world.writer import decode_normals
 
         image = read_rgb(self._path("image", i))
-        semantic = read_image(self._path("semantic", i))
-        depth = read_image(self._path("depth", i))
-        normals = read_image(self._path("normals", i))
+        semantic = class_ids(read_ids(self._path("semantic", i)), self._path("semantic", i))
+        depth = read_png16(self._path("depth", i), "depth")
+        normals = read_png16(self._path("normals", i), "normals", channels=3)
         for kind, label in (("semantic", semantic), ("depth", depth), ("normals", normals)):
             if label.shape[:2] != image.shape[:2]:
                 raise DatasetError(self._path(kind, i), f"size {label.shape[:2]} differs from the image's {image.shape[:2]}")
         return {
             "image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0),
-            "semantic": torch.from_numpy(semantic.astype(np.int64)),
+            "semantic": torch.from_numpy(semantic),
             "depth": torch.from_numpy(decode_depth_png(depth)),
             "normals": torch.from_numpy(decode_normals(normals)).permute(2, 0, 1).contiguous(),
             "camera": self.camera(i),
@@ -74,4 +74,18 @@ class WorldDataset(Dataset):
         }
 
     def read_stereo(self, i: int):
-        return read_rgb(self._path("image", i)), read_rgb(self._path("right", i)), self.camera(i)
+        left, right = read_rgb(self._path("image", i)), read_rgb(self._path("right", i))
+        if left.shape != right.shape:
+            raise DatasetError(self._path("right", i), f"size {right.shape[:2]} differs from the left image's {left.shape[:2]}")
+        return left, right, self.camera(i)
+
+    def files(self, i: int) -> list[Path]:
+        """Every file sample i reads (for data manifests)."""
+        return [self._path(kind, i) for kind in ("image", "right", "semantic", "depth", "normals")] + [
+            self._path("camera", i, ".json")]
+
+    def orphans(self) -> list[Path]:
+        """Files in the split's folders that belong to no listed sample (unpaired files)."""
+        listed = set(self.ids)
+        return sorted(p for p in (self.root / self.split).glob("*/*")
+                      if p.is_file() and not p.name.startswith(".") and p.stem not in listed)

@@ -36,6 +36,10 @@ def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: 
     if task.label_key not in dataset.labels:
         raise ValueError(f"{dataset.domain} has no {task.label_key} labels to evaluate against")
     device = device or default_device()
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be >= 1 (None = every image), got {limit}")
+    if len(dataset) == 0:
+        raise ValueError(f"{dataset.domain} has no images to evaluate on")
     if limit is not None:
         dataset = Subset(dataset, range(min(limit, len(dataset))))
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=_collate(("image", task.label_key)))

@@ -41,6 +41,17 @@ def _log_row(path: Path, row: dict) -> None:
         writer.writerow(row)
 
 
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop the rows logged after ``step`` (a killed run logged past its last checkpoint; the
+    resumed run logs those steps again)."""
+    if not path.is_file():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    keep = lines[:1] + [row for row in lines[1:] if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= step]
+    if len(keep) != len(lines):
+        path.write_text("".join(keep))
+
+
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
         optim: OptimConfig, run_dir, sampler, config=None, desc: str = "train", log_every: int = 10,
         ckpt_every: int = 200, num_workers: int = 0, collate_fn=None, progress: bool = True,
@@ -84,6 +95,8 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
 
     per_epoch = sampler.batches_per_epoch
     log_path = run_dir / "logs" / "train.csv"
+    if fabric.is_global_zero:
+        _truncate_log(log_path, step)
     bar = tqdm(total=steps, initial=step, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
                disable=not (progress and fabric.is_global_zero))
     start, loss_value = time.perf_counter(), math.nan

@@ -3,13 +3,14 @@ and of the Oracle), and load trained ones back from their run folders."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig, from_dict
 from atdt.data.mixed import MixedSampler, TrainingSet
-from atdt.engine.checkpoint import load_checkpoint
+from atdt.engine.checkpoint import CheckpointError, load_checkpoint
 from atdt.engine.loop import fit
 from atdt.networks import TaskNetwork, build_task_network
 from atdt.tasks import Task, get_task
@@ -67,10 +68,14 @@ def load_task_network(run_dir, map_location="cpu") -> tuple[TaskNetwork, Task, d
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
     payload = load_checkpoint(path, map_location)
-    config = payload["config"] or {}
-    task = get_task(config["task"])
-    network = from_dict(NetworkConfig, config["network"])
-    aux = float(dict(config.get("train") or {}).get("aux_edges", 0.0)) > 0
-    model = build_task_network(network, task.out_channels, aux_edges=aux)
-    model.load_state_dict(payload["model"])
+    config = payload.get("config") or {}
+    try:
+        task = get_task(config["task"])
+        network = replace(from_dict(NetworkConfig, config["network"]), pretrained=None)  # weights come from the file
+        aux = float(dict(config.get("train") or {}).get("aux_edges", 0.0)) > 0
+        model = build_task_network(network, task.out_channels, aux_edges=aux)
+        model.load_state_dict(payload["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(path, f"not a finished task network that rebuilds from its config ({first})") from None
     return model.eval().to(map_location if map_location != "cpu" else torch.device("cpu")), task, config

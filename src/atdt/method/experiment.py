@@ -3,47 +3,20 @@ finished steps, resumption of killed ones, and mean ± std over seeds."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from atdt.config import DataConfig, ExperimentConfig, save_config, to_dict
 from atdt.data import load_dataset
+from atdt.engine.reuse import data_key, network_inputs, prepare_run
 
 STEPS = ("n1", "n2", "oracle", "transfer")
 
 
-def fingerprint(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def prepare_step(run_dir: Path, print_fn, *parts) -> str:
-    """A step folder is reused only if its fingerprint (config + inputs) is unchanged; otherwise
-    it is cleared so the step reruns from scratch. A matching unfinished step resumes."""
-    fp = fingerprint(*parts)
-    marker = run_dir / "fingerprint.txt"
-    if run_dir.exists() and (not marker.is_file() or marker.read_text().strip() != fp):
-        print_fn(f"  {run_dir.name}: config or inputs changed, rerunning")
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(fp + "\n")
-    state = "reused" if (run_dir / "checkpoints" / "final.ckpt").is_file() else (
-        "resuming" if (run_dir / "checkpoints" / "last.ckpt").is_file() else "training")
-    print_fn(f"  {run_dir.name}: {state}")
-    return fp
-
-
 def _open(data: DataConfig, split: str, *, train: bool):
-    kwargs = {"limit": data.limit, "depth_root": data.depth_root} if train else {}
+    kwargs = {"limit": data.limit, "depth_root": data.depth_root, "skip_bad": data.skip_bad} if train else {}
     return load_dataset(data.name, data.root, split, **kwargs, **data.options)
-
-
-def _describe(data: DataConfig) -> dict:
-    """What a step's training data depends on (val/test splits do not change a trained network)."""
-    return {k: v for k, v in to_dict(data).items() if k not in ("val_split", "test_split")}
 
 
 def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
@@ -68,18 +41,25 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
     timings, t0 = {}, time.perf_counter()
     a, b = cfg.domain_a, cfg.domain_b
     train_a, train_b = _open(a, a.train_split, train=True), _open(b, b.train_split, train=True)
-    net, seed = to_dict(cfg.network), cfg.runtime.seed
+    data_a, data_b = data_key(a, train_a), data_key(b, train_b)
 
-    fp1 = prepare_step(folder / "n1", print_fn, "n1", cfg.task_source, net, to_dict(cfg.n1), _describe(a), _describe(b), seed)
+    def prepare(step: str, inputs: dict) -> str:  # reuse, resume, or move aside (engine/reuse.py)
+        fp = prepare_run(folder / step, inputs, print_fn, primary=fabric.is_global_zero)
+        fabric.barrier()
+        return fp
+
+    rt = cfg.runtime
+    fp1 = prepare("n1", network_inputs(cfg.task_source, [data_a, data_b], cfg.network, cfg.n1, rt))
     n1 = step1_train_source(cfg, train_a, train_b, folder / "n1", fabric)
     timings["n1"] = time.perf_counter() - t0
-    fp2 = prepare_step(folder / "n2", print_fn, "n2", cfg.task_target, net, to_dict(cfg.n2), _describe(a), seed)
+    fp2 = prepare("n2", network_inputs(cfg.task_target, [data_a], cfg.network, cfg.n2, rt))
     n2 = step2_train_target(cfg, train_a, folder / "n2", fabric)
     timings["n2"] = time.perf_counter() - t0 - sum(timings.values())
-    prepare_step(folder / "oracle", print_fn, "oracle", cfg.task_target, net, to_dict(cfg.oracle), _describe(b), seed)
+    prepare("oracle", network_inputs(cfg.task_target, [data_b], cfg.network, cfg.oracle, rt))
     oracle = train_oracle(cfg, train_b, folder / "oracle", fabric)
     timings["oracle"] = time.perf_counter() - t0 - sum(timings.values())
-    prepare_step(folder / "transfer", print_fn, "transfer", to_dict(cfg.transfer), fp1, fp2, seed)
+    g_net = {k: v for k, v in to_dict(cfg.transfer).items() if k != "train"}
+    prepare("transfer", network_inputs("transfer", [data_a], g_net, cfg.transfer.train, rt, builds_on=(fp1, fp2)))
     g = step3_train_transfer(cfg, n1, n2, train_a, folder / "transfer", fabric)
     timings["transfer"] = time.perf_counter() - t0 - sum(timings.values())
 
@@ -109,12 +89,13 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
     transfer_loss = {"val_a": feature_loss(n1.encoder, g, n2.encoder, val_a, device),
                      "test_b": feature_loss(n1.encoder, g, n2.encoder, test_b, device)}
     timings["evaluate"] = time.perf_counter() - t0 - sum(timings.values())
-    export_predictor(atdt, task.name, folder / "atdt_predictor.pt", meta={"depth_scale": scale})
+    export_predictor(atdt, folder / "atdt_predictor.pt", task_source=cfg.task_source, task_target=task.name,
+                     network=cfg.network, transfer=cfg.transfer, meta={"depth_scale": scale})
     figure = qualitative_figure({"Baseline": n2, "AT/DT": atdt}, test_b, task, folder / "figures" / "qualitative.png",
                                 depth_scale=scale, device=device)
     figures = [figure, tsne_figure(n1.encoder, g, n2.encoder, test_a, folder / "figures" / "tsne.png", device=device)]
     results = {
-        "name": cfg.name, "seed": seed, "task_source": cfg.task_source, "task_target": cfg.task_target,
+        "name": cfg.name, "seed": cfg.runtime.seed, "task_source": cfg.task_source, "task_target": cfg.task_target,
         "domain_a": train_a.domain, "domain_b": test_b.domain, "depth_scale": scale, "methods": methods,
         "on_domain_a": on_a, "transfer_loss": transfer_loss, "timings_s": timings,
         "figures": [str(f) for f in figures], "folder": str(folder), "config": to_dict(cfg),
@@ -126,7 +107,9 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
 def run_experiment(cfg: ExperimentConfig, print_fn=print) -> dict:
     """One folder per seed under out/name; with several seeds, results aggregated as mean ± std."""
     from atdt.report.results import write_aggregate
+    from atdt.validate import validate_experiment
 
+    validate_experiment(cfg)  # before anything trains or any folder is made
     root = Path(cfg.out) / cfg.name
     per_seed = []
     for seed in cfg.seeds:

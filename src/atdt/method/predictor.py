@@ -23,13 +23,50 @@ class ATDTPredictor(nn.Module):
         return self.d2([self.g(features)], x.shape[-2:])
 
 
-def export_predictor(predictor: ATDTPredictor, task: str, path, meta: dict | None = None) -> Path:
-    """One file: the whole module (pickled) plus the task name and metadata."""
+FORMAT = 2  # 1 pickled the module itself; 2 stores weights and the settings that rebuild it
+
+
+def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_target: str, network, transfer,
+                     meta: dict | None = None) -> Path:
+    """One file: E1, G and D2's weights plus what rebuilds them (the tasks, the network config
+    shared by N1 and N2, G's settings and channels); no pickled code, so it loads weights-only."""
+    from atdt.config import to_dict
     from atdt.engine.checkpoint import save_checkpoint
 
     path = Path(path)
-    save_checkpoint(path, {"kind": "atdt-predictor", "task": task, "module": predictor.cpu(), "meta": meta or {}})
+    g = {k: v for k, v in to_dict(transfer).items() if k in ("layers", "down", "width", "norm", "activation")}
+    save_checkpoint(path, {
+        "kind": "atdt-predictor", "format": FORMAT, "task": task_target, "task_source": task_source,
+        "network": to_dict(network), "transfer": {**g, "in_channels": predictor.g.in_channels,
+                                                  "out_channels": predictor.g.out_channels},
+        "state_dict": {k: v.cpu() for k, v in predictor.state_dict().items()},
+        "meta": {"depth_scale": predictor.depth_scale, **(meta or {})},
+    })
     return path
+
+
+def _rebuild(payload: dict, path) -> ATDTPredictor:
+    from dataclasses import replace
+
+    from atdt.config import ConfigError, NetworkConfig, from_dict
+    from atdt.engine.checkpoint import CheckpointError
+    from atdt.networks import TransferNetwork, build_task_network
+
+    if payload.get("format") != FORMAT:
+        raise CheckpointError(path, f"AT/DT predictor format {payload.get('format')!r}, this atdt reads {FORMAT}; "
+                                    "export it again with `atdt run`")
+    try:
+        network = replace(from_dict(NetworkConfig, payload["network"]), pretrained=None)  # weights come from the file
+        g_cfg = dict(payload["transfer"])
+        e1 = build_task_network(network, get_task(payload["task_source"]).out_channels).encoder
+        d2 = build_task_network(network, get_task(payload["task"]).out_channels).decoder
+        g = TransferNetwork(g_cfg.pop("in_channels"), g_cfg.pop("out_channels"), **g_cfg)
+        predictor = ATDTPredictor(e1, g, d2, depth_scale=float(payload["meta"].get("depth_scale", 1.0)))
+        predictor.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(path, f"AT/DT predictor that does not rebuild ({first})") from None
+    return predictor
 
 
 def load_predictor(path, device=None) -> tuple[nn.Module, Task]:
@@ -42,7 +79,7 @@ def load_predictor(path, device=None) -> tuple[nn.Module, Task]:
         model, task, _ = load_task_network(path)
     else:
         payload = load_checkpoint(path)
-        if not isinstance(payload, dict) or payload.get("kind") != "atdt-predictor":
+        if payload.get("kind") != "atdt-predictor":
             raise ValueError(f"{path} is neither a run folder nor an AT/DT predictor file")
-        model, task = payload["module"], get_task(payload["task"])
+        model, task = _rebuild(payload, path), get_task(payload["task"])
     return model.eval().to(device or "cpu"), task

@@ -96,6 +96,8 @@ def make_dataset(domain: str, split: str, count: int, size, out, *, workers: int
     _check_root(out, domain, size)
     for stale in (out / split).glob("*/.*.tmp"):  # left by a killed run; the sample is redone
         stale.unlink()
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be an integer >= 1 (or None: all cores), got {workers!r}")
     workers = workers or min(os.cpu_count() or 1, 8)
     jobs = [(domain, split, i, size, str(out)) for i in range(start, start + count)]
     bar = tqdm(total=count, desc=f"world {domain}/{split}", unit="img", disable=not progress, file=sys.stderr)

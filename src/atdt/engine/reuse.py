@@ -1,0 +1,101 @@
+"""When a trained network may be reused: one fingerprint rule for `atdt run` and `atdt train-task`.
+
+A network's fingerprint hashes what changes its weights: the task, each training set (format,
+resolved root, options, limit, proxy labels and a manifest of its files), the network and
+training settings, the seed and precision, and the fingerprints of the networks it builds on
+(G: N1 and N2). Logging, checkpoint frequency, data-loader workers, progress bars and the
+evaluation splits change nothing trained, so they are left out. A run folder whose fingerprint
+differs is moved aside (never deleted) and, if an earlier folder set aside holds the wanted
+fingerprint, that one is moved back and reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from atdt.config import DataConfig, RuntimeConfig, TrainConfig, to_dict
+
+COSMETIC_TRAIN = ("log_every", "ckpt_every", "num_workers")  # how often we look, not what is learnt
+EVALUATION_DATA = ("val_split", "test_split")
+MARKER, INPUTS = "fingerprint.txt", "fingerprint.json"
+
+
+def _resolved(path) -> str | None:
+    return None if path is None else str(Path(path).resolve())
+
+
+def data_key(data: DataConfig, dataset) -> dict:
+    """What a training set contributes to a fingerprint; ``dataset`` is the opened training split."""
+    from atdt.data.manifest import data_manifest
+
+    key = {k: v for k, v in to_dict(data).items() if k not in EVALUATION_DATA}
+    key["root"], key["depth_root"] = _resolved(data.root), _resolved(data.depth_root)
+    key["files"] = data_manifest(dataset, data.root)
+    return key
+
+
+def train_key(train: TrainConfig) -> dict:
+    return {k: v for k, v in to_dict(train).items() if k not in COSMETIC_TRAIN}
+
+
+def network_inputs(task: str, data: list[dict], network, train: TrainConfig, runtime: RuntimeConfig,
+                   builds_on: tuple[str, ...] = ()) -> dict:
+    """The declared inputs of one trained network (plain data; ``network`` a config or a dict)."""
+    return {"task": task, "data": list(data), "network": to_dict(network), "train": train_key(train),
+            "seed": runtime.seed, "precision": runtime.precision, "builds_on": list(builds_on)}
+
+
+def fingerprint(inputs: dict) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _changes(old, new, where: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [c for k in sorted(set(old) | set(new)) for c in _changes(old.get(k), new.get(k), f"{where}.{k}" if where else k)]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [c for i, (a, b) in enumerate(zip(old, new)) for c in _changes(a, b, f"{where}[{i}]")]
+    return [] if old == new else [where or "everything"]
+
+
+def _aside(run_dir: Path, tag: str) -> Path:
+    target, n = run_dir.with_name(f"{run_dir.name}.{tag}"), 1
+    while target.exists():
+        n += 1
+        target = run_dir.with_name(f"{run_dir.name}.{tag}-{n}")
+    return target
+
+
+def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True) -> str:
+    """Make ``run_dir`` hold the network of ``inputs``: keep it if the fingerprint matches (a
+    finished network is reused, an unfinished one resumes), else move the old folder aside to
+    ``<name>.<old fingerprint>`` and restore ``<name>.<new fingerprint>`` if one exists.
+    Only the ``primary`` process (rank 0) touches the disk. Returns the fingerprint."""
+    run_dir = Path(run_dir)
+    fp = fingerprint(inputs)
+    marker = run_dir / MARKER
+    old = marker.read_text().strip() if marker.is_file() else None
+    trained = (run_dir / "checkpoints").is_dir()
+    if primary and old != fp and (old is not None or trained):
+        try:
+            previous = json.loads((run_dir / INPUTS).read_text())
+        except (OSError, ValueError):
+            previous = None
+        changed = ", ".join(_changes(previous, inputs)[:6]) if isinstance(previous, dict) else "no fingerprint"
+        aside = _aside(run_dir, old or "unmarked")
+        run_dir.rename(aside)
+        print_fn(f"  {run_dir.name}: config or inputs changed ({changed}), rerunning; previous run kept in {aside}")
+        keep = run_dir.with_name(f"{run_dir.name}.{fp}")
+        if (keep / MARKER).is_file() and keep.joinpath(MARKER).read_text().strip() == fp:
+            keep.rename(run_dir)
+            print_fn(f"  {run_dir.name}: restored the earlier run with these inputs from {keep}")
+    if primary and (not marker.is_file() or marker.read_text().strip() != fp):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / INPUTS).write_text(json.dumps(inputs, indent=1, sort_keys=True, default=str) + "\n")
+        marker.write_text(fp + "\n")
+    checkpoints = run_dir / "checkpoints"
+    state = "reused" if (checkpoints / "final.ckpt").is_file() else (
+        "resuming" if (checkpoints / "last.ckpt").is_file() else "training")
+    print_fn(f"  {run_dir.name}: {state}")
+    return fp

@@ -1,0 +1,158 @@
+"""Every value of a config checked before anything trains or any run folder is created.
+
+``config.py`` makes sure each key exists and has the right type; this module checks that the
+values make sense together: tasks known and different, seeds non-empty and unique, counts
+positive, every split that training and evaluation will open exists, is not empty and carries
+the labels it must. All problems are reported at once in one ConfigError, each naming its key.
+Relative paths resolve against the working directory; errors show the resolved path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from atdt.config import ConfigError, DataConfig, ExperimentConfig, NetworkConfig, RuntimeConfig, TaskTrainConfig, TrainConfig
+
+
+def _positive(problems: list, key: str, value, minimum: int = 1) -> None:
+    if value is not None and value < minimum:
+        problems.append(f"{key}: must be >= {minimum}, got {value}")
+
+
+def check_train(problems: list, key: str, t: TrainConfig, domains: int = 1, world_size: int = 1) -> None:
+    from atdt.engine.schedule import lr_factor
+
+    for name in ("steps", "batch_size", "log_every", "ckpt_every"):
+        _positive(problems, f"{key}.{name}", getattr(t, name))
+    _positive(problems, f"{key}.num_workers", t.num_workers, 0)
+    if t.crop is not None and min(t.crop) < 1:
+        problems.append(f"{key}.crop: both sizes must be >= 1, got {list(t.crop)}")
+    if t.batch_size >= 1 and t.batch_size % (domains * world_size):
+        problems.append(f"{key}.batch_size: {t.batch_size} must be a multiple of {domains * world_size} "
+                        f"({domains} domain(s) in every batch x {world_size} process(es))")
+    if not t.optim.lr > 0:
+        problems.append(f"{key}.optim.lr: must be > 0, got {t.optim.lr}")
+    if not 0 <= t.optim.beta1 < 1:
+        problems.append(f"{key}.optim.beta1: must be in [0, 1), got {t.optim.beta1}")
+    try:
+        lr_factor(t.optim.schedule, max(t.steps, 1), t.optim.power)
+    except ValueError as err:
+        problems.append(f"{key}.optim.schedule: {err}")
+
+
+def check_network(problems: list, key: str, n: NetworkConfig) -> None:
+    from atdt.networks.encoder import ENCODERS, OUTPUT_STRIDES
+    from atdt.networks.norms import NORMS
+
+    if n.encoder not in ENCODERS:
+        problems.append(f"{key}.encoder: unknown {n.encoder!r}; choose one of: {', '.join(ENCODERS)}")
+    if n.output_stride not in OUTPUT_STRIDES:
+        problems.append(f"{key}.output_stride: must be one of {', '.join(map(str, OUTPUT_STRIDES))}, got {n.output_stride}")
+    if n.norm not in NORMS:
+        problems.append(f"{key}.norm: unknown {n.norm!r}; choose one of: {', '.join(NORMS)}")
+    if n.split_level not in (1, 2, 3, 4):
+        problems.append(f"{key}.split_level: must be 1, 2, 3 or 4, got {n.split_level}")
+    if not n.decoder_channels or min(n.decoder_channels) < 1:
+        problems.append(f"{key}.decoder_channels: needs positive channel counts, got {list(n.decoder_channels)}")
+    if n.pretrained is not None and not Path(n.pretrained).is_file():
+        problems.append(f"{key}.pretrained: no weight file at {Path(n.pretrained).resolve()}")
+
+
+def check_runtime(problems: list, key: str, r: RuntimeConfig) -> None:
+    _positive(problems, f"{key}.devices", r.devices)
+    _positive(problems, f"{key}.num_nodes", r.num_nodes)
+
+
+def _where(data: DataConfig) -> str:
+    root = Path(data.root)
+    return "" if root.is_absolute() else f" (resolved against the working directory: {root.resolve()})"
+
+
+def check_domain(problems: list, key: str, data: DataConfig, needs: dict[str, tuple[str, ...]]) -> None:
+    """Open every split in ``needs`` (split attribute -> label keys it must carry)."""
+    from atdt.data import FORMATS, load_dataset
+
+    if data.name not in FORMATS:
+        problems.append(f"{key}.name: unknown dataset format {data.name!r}; choose one of: {', '.join(sorted(FORMATS))}")
+        return
+    _positive(problems, f"{key}.limit", data.limit)
+    for split_key, labels in needs.items():
+        split = getattr(data, split_key)
+        train = split_key == "train_split"
+        extra = {"limit": data.limit if (data.limit or 0) >= 1 else None, "depth_root": data.depth_root} if train else {}
+        try:
+            dataset = load_dataset(data.name, data.root, split, **extra, **data.options)
+        except (FileNotFoundError, ValueError, TypeError) as err:
+            problems.append(f"{key}.{split_key} ({split!r} of {data.root}{_where(data)}): {err}")
+            continue
+        if len(dataset) == 0:
+            problems.append(f"{key}.{split_key}: split {split!r} of {data.root}{_where(data)} is empty")
+        missing = [k for k in labels if k not in dataset.labels]
+        if missing:
+            problems.append(f"{key}.{split_key}: split {split!r} of {data.root} has no {', '.join(missing)} labels "
+                            f"(it has: {', '.join(sorted(dataset.labels)) or 'none'})")
+
+
+def _label(task: str) -> tuple[str, ...]:
+    from atdt.tasks import TASKS
+
+    return (TASKS[task].label_key,) if task in TASKS else ()
+
+
+def _raise(problems: list, what: str) -> None:
+    if problems:
+        raise ConfigError(f"invalid {what}:\n  - " + "\n  - ".join(problems))
+
+
+def validate_experiment(cfg: ExperimentConfig) -> None:
+    """Everything `atdt run` will need, checked up front; raises ConfigError listing every problem."""
+    from atdt.tasks import TASKS
+
+    problems: list[str] = []
+    name = Path(cfg.name)
+    if not cfg.name.strip() or name.is_absolute() or ".." in name.parts:
+        problems.append(f"name: must be a relative folder name under out/, got {cfg.name!r}")
+    for folder in (Path(cfg.out), Path(cfg.out) / cfg.name):
+        if folder.exists() and not folder.is_dir():
+            problems.append(f"out: {folder.resolve()} is an existing file, not a folder")
+    for key in ("task_source", "task_target"):
+        if getattr(cfg, key) not in TASKS:
+            problems.append(f"{key}: unknown task {getattr(cfg, key)!r}; choose one of: {', '.join(TASKS)}")
+    if cfg.task_source == cfg.task_target:
+        problems.append(f"task_source and task_target must differ (both are {cfg.task_source!r})")
+    if not cfg.seeds:
+        problems.append("seeds: needs at least one seed, e.g. seeds=0 or seeds=0,1,2")
+    elif len(set(cfg.seeds)) != len(cfg.seeds):
+        problems.append(f"seeds: must be unique, got {list(cfg.seeds)}")
+    _positive(problems, "eval_limit", cfg.eval_limit)
+    check_network(problems, "network", cfg.network)
+    check_runtime(problems, "runtime", cfg.runtime)
+    world = max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
+    check_train(problems, "n1", cfg.n1, domains=2, world_size=world)
+    for key in ("n2", "oracle"):
+        check_train(problems, key, getattr(cfg, key), world_size=world)
+    check_train(problems, "transfer.train", cfg.transfer.train)  # G's batches are not split over processes
+    _positive(problems, "transfer.layers", cfg.transfer.layers, 5)
+    _positive(problems, "transfer.width", cfg.transfer.width)
+    t1, t2 = _label(cfg.task_source), _label(cfg.task_target)
+    check_domain(problems, "domain_a", cfg.domain_a, {"train_split": t1 + t2, "val_split": (), "test_split": t2})
+    check_domain(problems, "domain_b", cfg.domain_b, {"train_split": t1 + t2, "test_split": t2})
+    _raise(problems, f"experiment config {cfg.name!r}")
+
+
+def validate_task_training(cfg: TaskTrainConfig) -> None:
+    """Everything `atdt train-task` will need, checked up front; raises ConfigError."""
+    from atdt.tasks import TASKS
+
+    problems: list[str] = []
+    if cfg.task not in TASKS:
+        problems.append(f"task: unknown task {cfg.task!r}; choose one of: {', '.join(TASKS)}")
+    if not cfg.domains:
+        problems.append("domains: needs at least one domain")
+    check_network(problems, "network", cfg.network)
+    check_runtime(problems, "runtime", cfg.runtime)
+    world = max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
+    check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=world)
+    for i, d in enumerate(cfg.domains):
+        check_domain(problems, f"domains[{i}]", d, {"train_split": _label(cfg.task), "val_split": ()})
+    _raise(problems, "train-task config")

@@ -1,0 +1,93 @@
+"""A file that is not a checkpoint is named with what is wrong; nothing in a file is executed."""
+
+import io
+import os
+
+import pytest
+import torch
+
+from atdt.cli import main
+from atdt.engine.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from atdt.method.predictor import ATDTPredictor, export_predictor, load_predictor
+
+
+def _real(tmp_path):
+    path = tmp_path / "real.ckpt"
+    save_checkpoint(path, {"model": torch.nn.Linear(64, 64).state_dict(), "step": 3})
+    return path
+
+
+def _text(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_text("these are my notes, not weights\n")
+    return path, "not a PyTorch checkpoint"
+
+
+def _empty(tmp_path):
+    path = tmp_path / "empty.pt"
+    path.write_bytes(b"")
+    return path, "empty file (0 bytes)"
+
+
+def _truncated(tmp_path):
+    data = _real(tmp_path).read_bytes()
+    path = tmp_path / "cut.pt"
+    path.write_bytes(data[: len(data) // 2])
+    return path, "not a PyTorch checkpoint"
+
+
+def _corrupt_member(tmp_path):
+    data = bytearray(_real(tmp_path).read_bytes())
+    start = len(data) // 4
+    data[start : start + 2000] = bytes(2000)  # the archive's index is intact, a record is not
+    path = tmp_path / "corrupt.pt"
+    path.write_bytes(bytes(data))
+    return path, "corrupt or truncated checkpoint"
+
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("touch " + os.environ["ATDT_TEST_MARKER"],))
+
+
+def _code(tmp_path):
+    path = tmp_path / "evil.pt"
+    buffer = io.BytesIO()
+    torch.save({"kind": "atdt-predictor", "task": "semantic", "module": Boom()}, buffer)
+    path.write_bytes(buffer.getvalue())
+    return path, "holds Python objects other than weights"
+
+
+@pytest.mark.parametrize("fake", [_text, _empty, _truncated, _corrupt_member, _code])
+def test_fake_checkpoints_are_named_and_never_executed(tmp_path, monkeypatch, capsys, fake):
+    marker = tmp_path / "executed"
+    monkeypatch.setenv("ATDT_TEST_MARKER", str(marker))
+    path, problem = fake(tmp_path)
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path)
+    assert str(err.value).startswith(f"{path}: ") and problem in str(err.value)
+    image = tmp_path / "x.png"
+    from atdt.data.io import write_image
+
+    write_image(image, torch.zeros(8, 8, 3, dtype=torch.uint8).numpy())
+    assert main(["predict", str(path), str(image), "--out", str(tmp_path / "pred")]) == 2
+    assert f"{path}: " in capsys.readouterr().err
+    assert not marker.exists()
+
+
+def test_an_exported_predictor_rebuilds_from_weights_alone(tmp_path):
+    from atdt.config import NetworkConfig, TransferConfig
+    from atdt.networks import TransferNetwork, build_task_network
+
+    network = NetworkConfig(decoder_channels=(8, 8, 8))
+    n1, n2 = build_task_network(network, 1), build_task_network(network, 11)
+    g = TransferNetwork(512, 512, width=16)
+    predictor = ATDTPredictor(n1.encoder, g, n2.decoder, depth_scale=1.5).eval()
+    path = export_predictor(predictor, tmp_path / "p.pt", task_source="depth", task_target="semantic",
+                            network=network, transfer=TransferConfig(width=16))
+    loaded, task = load_predictor(path)
+    x = torch.rand(1, 3, 32, 64)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), predictor(x))
+    assert task.name == "semantic" and loaded.depth_scale == 1.5
+    assert "module" not in torch.load(path, weights_only=True)

@@ -1,0 +1,60 @@
+"""Every nonsense value is refused before anything trains, naming its key; no run folder is made."""
+
+import pytest
+
+from atdt.cli import main
+
+
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("name.foo=1", "name: expected a string, got {'foo': 1}"),
+        ("seeds=", "seeds: needs at least one seed"),
+        ("seeds=0,0", "seeds: must be unique, got [0, 0]"),
+        ("n1.steps=-1", "n1.steps: must be >= 1, got -1"),
+        ("transfer.train.steps=0", "transfer.train.steps: must be >= 1, got 0"),
+        ("n2.batch_size=0", "n2.batch_size: must be >= 1, got 0"),
+        ("n1.batch_size=5", "n1.batch_size: 5 must be a multiple of 2"),
+        ("n1.optim.schedule=cosine", "n1.optim.schedule: unknown lr schedule 'cosine'"),
+        ("task_target=depth", "task_source and task_target must differ"),
+        ("task_source=colour", "task_source: unknown task 'colour'"),
+        ("network.encoder=vgg", "network.encoder: unknown 'vgg'"),
+        ("domain_b.test_split=nope", "domain_b.test_split ('nope' of"),
+        ("domain_a.val_split=nope", "domain_a.val_split ('nope' of"),
+        ("domain_a.name=kity", "domain_a.name: unknown dataset format 'kity'"),
+        ("eval_limit=0", "eval_limit: must be >= 1, got 0"),
+        ("name=../outside", "name: must be a relative folder name"),
+        ("out=/dev/null", "out: /dev/null is an existing file"),
+    ],
+)
+def test_nonsense_is_refused_before_training(tiny_overrides, tmp_path, capsys, override, fragment):
+    assert main(["run", "tiny", *tiny_overrides, override]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert not (tmp_path / "runs").exists()  # nothing trained, no folder made
+
+
+def test_every_problem_is_listed_at_once(tiny_overrides, tmp_path, capsys):
+    assert main(["run", "tiny", *tiny_overrides, "n1.steps=0", "n2.steps=0", "domain_b.test_split=nope"]) == 2
+    err = capsys.readouterr().err
+    assert "n1.steps" in err and "n2.steps" in err and "domain_b.test_split" in err
+
+
+def test_a_relative_root_shows_where_it_resolved(tiny_overrides, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "tiny", *tiny_overrides, "domain_a.root=data/nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert f"resolved against the working directory: {tmp_path / 'data' / 'nowhere'}" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_train_task_values_are_checked_before_training(tiny_world, tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"task: semantic\ndomains: [{{name: world, root: {tiny_world / 'clean'}, val_split: nope}}]\n"
+                      f"train: {{steps: 0, batch_size: 4}}\nout: {tmp_path / 'run'}\n")
+    assert main(["train-task", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "train.steps: must be >= 1, got 0" in err and "domains[0].val_split ('nope'" in err
+    assert main(["train-task", str(config), "task=colour"]) == 2
+    assert "task: unknown task 'colour'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

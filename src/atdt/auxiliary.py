@@ -23,15 +23,17 @@ _BLUR = torch.tensor([1.0, 2.0, 1.0])
 @torch.no_grad()
 def image_edges(images: torch.Tensor, fraction: float = EDGE_FRACTION) -> torch.Tensor:
     """(B, 3, H, W) in [0, 1] -> (B, H, W) float {0, 1}: Sobel magnitude of the blurred grey
-    image above each image's own (1 - fraction) quantile. A per-image threshold keeps the edge
-    density equal across domains whatever their contrast, exposure or noise."""
+    image above each image's own (1 - fraction) quantile and above a tenth of its strongest
+    gradient. Thresholds relative to the image keep the edge density alike across domains
+    whatever their contrast or exposure; the second keeps faint noise out of a plain image."""
     grey = (0.299 * images[:, 0] + 0.587 * images[:, 1] + 0.114 * images[:, 2])[:, None].float()  # (B, 1, H, W)
     blur = (_BLUR[:, None] * _BLUR[None, :] / 16.0).to(grey)[None, None]
     grey = F.conv2d(F.pad(grey, (1, 1, 1, 1), mode="replicate"), blur)  # sensor noise is not an edge
     sobel = torch.stack([_SOBEL_X, _SOBEL_X.t()])[:, None].to(grey)  # (2, 1, 3, 3)
     grad = F.conv2d(F.pad(grey, (1, 1, 1, 1), mode="replicate"), sobel)  # (B, 2, H, W)
     magnitude = grad.pow(2).sum(dim=1).sqrt()  # (B, H, W)
-    threshold = torch.quantile(magnitude.flatten(1), 1.0 - fraction, dim=1)  # (B,)
+    flat = magnitude.flatten(1)
+    threshold = torch.maximum(torch.quantile(flat, 1.0 - fraction, dim=1), 0.1 * flat.amax(dim=1))  # (B,)
     return (magnitude > threshold[:, None, None]).float()
 
 

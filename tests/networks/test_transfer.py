@@ -20,3 +20,17 @@ def test_goes_down_to_a_quarter_and_has_the_requested_depth():
     assert len([m for m in TransferNetwork(64, 64, layers=8).modules() if isinstance(m, torch.nn.Conv2d)]) == 8
     with pytest.raises(ValueError, match="at least 5"):
         TransferNetwork(8, 8, layers=4)
+
+
+@pytest.mark.parametrize("down", [0, 1, 2])
+@pytest.mark.parametrize("size", [(4, 8), (3, 5), (1, 1)])
+def test_fewer_strided_layers_keep_more_of_the_map_and_the_output_grid(down, size):
+    g = TransferNetwork(32, 16, width=8, down=down)
+    assert g(torch.rand(2, 32, *size)).shape == (2, 16, *size)
+    if size == (4, 8):
+        assert g.down(torch.rand(1, 32, *size)).shape[-2:] == (4 >> down, 8 >> down)
+
+
+def test_down_outside_its_range_is_refused():
+    with pytest.raises(ValueError, match="down"):
+        TransferNetwork(8, 8, down=3)

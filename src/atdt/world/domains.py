@@ -7,7 +7,7 @@ layout and camera statistics as well as appearance, so the gap between them is r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Base albedos per class name (RGB in [0, 1]); each object jitters around its class colour.
 CLEAN_PALETTE = {
@@ -134,7 +134,16 @@ DOMAINS: dict[str, Domain] = {
 }
 
 
+# Diagnostic only: camera's streets and looks filmed through clean's rig (focal, height, pitch), to
+# separate how much of the clean -> camera gap is camera geometry and how much is appearance.
+DIAGNOSTIC_DOMAINS: dict[str, Domain] = {"camera_clean_rig": replace(
+    DOMAINS["camera"], name="camera_clean_rig", focal=DOMAINS["clean"].focal,
+    camera_height=DOMAINS["clean"].camera_height, pitch_deg=DOMAINS["clean"].pitch_deg,
+    description="diagnostic: the camera domain's appearance and streets through clean's lens and rig")}
+
+
 def get_domain(name: str) -> Domain:
-    if name not in DOMAINS:
-        raise ValueError(f"unknown world domain {name!r}; choose one of: {', '.join(DOMAINS)}")
-    return DOMAINS[name]
+    known = {**DOMAINS, **DIAGNOSTIC_DOMAINS}
+    if name not in known:
+        raise ValueError(f"unknown world domain {name!r}; choose one of: {', '.join(known)}")
+    return known[name]

@@ -6,7 +6,9 @@ training settings, the seed and precision, and the fingerprints of the networks 
 (G: N1 and N2). Logging, checkpoint frequency, data-loader workers, progress bars and the
 evaluation splits change nothing trained, so they are left out. A run folder whose fingerprint
 differs is moved aside (never deleted) and, if an earlier folder set aside holds the wanted
-fingerprint, that one is moved back and reused.
+fingerprint, that one is moved back and reused. A network another experiment under the same
+output folder already trained with the same fingerprint is adopted rather than retrained
+(``adopt_finished``): N2 of vivid -> clean and of vivid -> camera is one network.
 """
 
 from __future__ import annotations
@@ -67,11 +69,13 @@ def _aside(run_dir: Path, tag: str) -> Path:
     return target
 
 
-def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True) -> str:
+def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, search_root=None) -> str:
     """Make ``run_dir`` hold the network of ``inputs``: keep it if the fingerprint matches (a
     finished network is reused, an unfinished one resumes), else move the old folder aside to
     ``<name>.<old fingerprint>`` and restore ``<name>.<new fingerprint>`` if one exists.
-    Only the ``primary`` process (rank 0) touches the disk. Returns the fingerprint."""
+    With ``search_root``, a network with this fingerprint finished anywhere below it is adopted
+    (``adopt_finished``). Only the ``primary`` process (rank 0) touches the disk. Returns the
+    fingerprint."""
     run_dir = Path(run_dir)
     fp = fingerprint(inputs)
     marker = run_dir / MARKER
@@ -94,8 +98,40 @@ def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True) -> 
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / INPUTS).write_text(json.dumps(inputs, indent=1, sort_keys=True, default=str) + "\n")
         marker.write_text(fp + "\n")
+    donor = adopt_finished(run_dir, fp, search_root) if primary and search_root is not None else None
     checkpoints = run_dir / "checkpoints"
-    state = "reused" if (checkpoints / "final.ckpt").is_file() else (
+    state = f"reused (same inputs as {donor})" if donor else "reused" if (checkpoints / "final.ckpt").is_file() else (
         "resuming" if (checkpoints / "last.ckpt").is_file() else "training")
     print_fn(f"  {run_dir.name}: {state}")
     return fp
+
+
+def adopt_finished(run_dir, fp: str, search_root) -> Path | None:
+    """Give ``run_dir`` the finished network of another run folder under ``search_root`` whose
+    fingerprint is ``fp`` (its final checkpoint, config and logs; hard links where the disk
+    allows), unless ``run_dir`` has trained or begun training itself. Returns the donor or None."""
+    import shutil
+
+    run_dir = Path(run_dir)
+    if (run_dir / "checkpoints").is_dir():
+        return None
+    for marker in sorted(Path(search_root).rglob(MARKER)):
+        donor = marker.parent
+        final = donor / "checkpoints" / "final.ckpt"
+        if donor.resolve() == run_dir.resolve() or not final.is_file() or marker.read_text().strip() != fp:
+            continue
+        (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        staged = run_dir / "checkpoints" / "final.ckpt.adopting"  # a kill mid-copy leaves no final.ckpt
+        staged.unlink(missing_ok=True)
+        try:
+            staged.hardlink_to(final)
+        except OSError:
+            shutil.copyfile(final, staged)
+        for extra in ("config.yaml", "logs"):
+            if (donor / extra).is_dir():
+                shutil.copytree(donor / extra, run_dir / extra, dirs_exist_ok=True)
+            elif (donor / extra).is_file():
+                shutil.copyfile(donor / extra, run_dir / extra)
+        staged.rename(run_dir / "checkpoints" / "final.ckpt")
+        return donor
+    return None

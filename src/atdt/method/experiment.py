@@ -44,7 +44,8 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print) -> dict:
     data_a, data_b = data_key(a, train_a), data_key(b, train_b)
 
     def prepare(step: str, inputs: dict) -> str:  # reuse, resume, or move aside (engine/reuse.py)
-        fp = prepare_run(folder / step, inputs, print_fn, primary=fabric.is_global_zero)
+        # a network that another experiment under out/ trained with the same inputs is adopted
+        fp = prepare_run(folder / step, inputs, print_fn, primary=fabric.is_global_zero, search_root=cfg.out)
         fabric.barrier()
         return fp
 

@@ -18,11 +18,11 @@ NET = NetworkConfig(decoder_channels=(16, 16, 16))
 RUNTIME = RuntimeConfig(progress=False, accelerator="cpu")
 
 
-def _train(world, run_dir, steps=8, ckpt_every=100, **kw):
+def _train(world, run_dir, steps=8, ckpt_every=100, runtime=RUNTIME, **kw):
     ds = load_dataset("world", world / "clean", "train")
     train = TrainConfig(steps=steps, batch_size=4, log_every=1, ckpt_every=ckpt_every, crop=(24, 48),
                         optim=OptimConfig(lr=1e-3, schedule="onecycle"), **kw)
-    return train_task_network("semantic", [ds], network=NET, train=train, runtime=RUNTIME, run_dir=run_dir)
+    return train_task_network("semantic", [ds], network=NET, train=train, runtime=runtime, run_dir=run_dir)
 
 
 def _losses(run_dir):
@@ -132,3 +132,16 @@ def test_a_resumed_run_logs_every_step_once(tmp_path):
     train(lambda m, batch: (m(batch["x"]).pow(2).mean(), {}))
     steps = [int(r.split(",")[0]) for r in (tmp_path / "logs" / "train.csv").read_text().splitlines()[1:]]
     assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_channels_last_trains_the_same_network(tiny_world, tmp_path):
+    """NHWC is a memory layout, not a different model: same losses step by step (Adam turns
+    rounding-level gradient differences into visible weight differences, so losses are compared)."""
+    _train(tiny_world, tmp_path / "nchw", steps=4)
+    nhwc = _train(tiny_world, tmp_path / "nhwc", steps=4,
+                  runtime=RuntimeConfig(progress=False, accelerator="cpu", channels_last=True))
+    assert next(p for p in nhwc.parameters() if p.dim() == 4).is_contiguous(memory_format=torch.channels_last)
+    nchw_losses, nhwc_losses = _losses(tmp_path / "nchw"), _losses(tmp_path / "nhwc")
+    assert len(nchw_losses) == len(nhwc_losses) == 4
+    assert abs(nchw_losses[0] - nhwc_losses[0]) < 1e-4  # same init, same batch
+    assert all(abs(a - b) < 1e-2 * a for a, b in zip(nchw_losses, nhwc_losses))

@@ -38,12 +38,7 @@ def qualitative_figure(models: dict, dataset, task, path, *, rows: int = 4, dept
             ax.set_xticks([]), ax.set_yticks([])
             if r == 0:
                 ax.set_title(title, fontsize=9)
-    fig.tight_layout(pad=0.3)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, pad=0.3)
 
 
 @torch.no_grad()
@@ -76,12 +71,7 @@ def tsne_figure(e1, g, e2, dataset, path, *, images: int = 24, points_per_image:
         ax.scatter(embedded[k * n:(k + 1) * n, 0], embedded[k * n:(k + 1) * n, 1], s=5, c=colour, label=name)
     ax.legend()
     ax.set_xticks([]), ax.set_yticks([])
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -> Path:
@@ -109,7 +99,14 @@ def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -
     axes[0][0].legend(fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _save(fig, path, pad: float = 1.08) -> Path:
+    """Lay out, write (creating the folder) and close a figure; returns its path."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout(pad=pad)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -25,6 +25,9 @@ from atdt.cli import main
         ("eval_limit=0", "eval_limit: must be >= 1, got 0"),
         ("name=../outside", "name: must be a relative folder name"),
         ("out=/dev/null", "out: /dev/null is an existing file"),
+        ("n1.aux_edges=-0.1", "n1.aux_edges: must be >= 0, got -0.1"),
+        ("n1.norm_align=-1", "n1.norm_align: must be >= 0, got -1.0"),
+        ("transfer.down=3", "transfer.down: G's stride-2 layers must be 0, 1 or 2, got 3"),
     ],
 )
 def test_nonsense_is_refused_before_training(tiny_overrides, tmp_path, capsys, override, fragment):

@@ -24,7 +24,8 @@ def check_train(problems: list, key: str, t: TrainConfig, domains: int = 1, worl
 
     for name in ("steps", "batch_size", "log_every", "ckpt_every"):
         _positive(problems, f"{key}.{name}", getattr(t, name))
-    _positive(problems, f"{key}.num_workers", t.num_workers, 0)
+    for name in ("num_workers", "aux_edges", "norm_align"):  # loss weights: 0 = off
+        _positive(problems, f"{key}.{name}", getattr(t, name), 0)
     if t.crop is not None and min(t.crop) < 1:
         problems.append(f"{key}.crop: both sizes must be >= 1, got {list(t.crop)}")
     if t.batch_size >= 1 and t.batch_size % (domains * world_size):
@@ -133,6 +134,8 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
         check_train(problems, key, getattr(cfg, key), world_size=world)
     check_train(problems, "transfer.train", cfg.transfer.train)  # G's batches are not split over processes
     _positive(problems, "transfer.layers", cfg.transfer.layers, 5)
+    if cfg.transfer.down not in (0, 1, 2):
+        problems.append(f"transfer.down: G's stride-2 layers must be 0, 1 or 2, got {cfg.transfer.down}")
     _positive(problems, "transfer.width", cfg.transfer.width)
     t1, t2 = _label(cfg.task_source), _label(cfg.task_target)
     check_domain(problems, "domain_a", cfg.domain_a, {"train_split": t1 + t2, "val_split": (), "test_split": t2})

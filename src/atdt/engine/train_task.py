@@ -55,7 +55,8 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=runtime.seed,
                            rank=fabric.global_rank, world_size=fabric.world_size)
     record = config if config is not None else {"task": task, "network": network, "train": train}
-    fit(fabric, model, task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align), data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
+    loss_fn = task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align)
+    fit(fabric, model, loss_fn, data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
         run_dir=run_dir, sampler=sampler, config=record, desc=desc or f"train {task}", log_every=train.log_every,
         ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=runtime.progress,
         channels_last=runtime.channels_last)

@@ -18,14 +18,19 @@ def experiments_dir() -> Path:
     return Path(atdt.__file__).resolve().parents[2] / "experiments"
 
 
-def resolve_experiment(name: str) -> Path:
+def resolve_shipped(name: str, folder: Path, what: str, shipped_as: str, choices: str) -> Path:
+    """A YAML path as given, else ``folder/<name>.yaml`` shipped with atdt; the error lists ``choices``."""
     path = Path(name)
     if path.is_file():
         return path
-    preset = experiments_dir() / f"{name}.yaml"
-    if preset.is_file():
-        return preset
-    raise FileNotFoundError(f"no experiment file {name!r} and no preset of that name (presets: {', '.join(PRESETS)})")
+    shipped = folder / f"{name}.yaml"
+    if shipped.is_file():
+        return shipped
+    raise FileNotFoundError(f"no {what} file {name!r} and no {shipped_as} of that name ({choices})")
+
+
+def resolve_experiment(name: str) -> Path:
+    return resolve_shipped(name, experiments_dir(), "experiment", "preset", f"presets: {', '.join(PRESETS)}")
 
 
 def add_arguments(parser) -> None:

@@ -117,14 +117,10 @@ def studies_dir() -> Path:
 
 def resolve_study(name: str) -> Path:
     """A study file path, or the name of one under experiments/studies/."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    shipped = studies_dir() / f"{name}.yaml"
-    if shipped.is_file():
-        return shipped
+    from atdt.cli.run import resolve_shipped
+
     choices = ", ".join(sorted(p.stem for p in studies_dir().glob("*.yaml"))) or "none"
-    raise FileNotFoundError(f"no study file {name!r} and no shipped study of that name (shipped: {choices})")
+    return resolve_shipped(name, studies_dir(), "study", "shipped study", f"shipped: {choices}")
 
 
 def point_overrides(study: Study, point: Point, extra_overrides=()) -> list[str]:

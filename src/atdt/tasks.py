@@ -39,7 +39,10 @@ PALETTE = np.array(
 
 def semantic_loss(raw: torch.Tensor, batch: dict) -> torch.Tensor:
     # raw: (B, 11, H, W) logits; labels >= NUM_CLASSES other than 255 never occur (loaders map them)
-    return F.cross_entropy(raw, batch["semantic"], ignore_index=IGNORE_INDEX)
+    target = batch["semantic"]  # (B, H, W)
+    if not (target != IGNORE_INDEX).any():
+        return raw.sum() * 0.0  # cross-entropy's mean over no pixel is 0/0: NaN into every weight
+    return F.cross_entropy(raw, target, ignore_index=IGNORE_INDEX)
 
 
 def semantic_predict(raw: torch.Tensor) -> torch.Tensor:

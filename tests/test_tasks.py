@@ -1,0 +1,159 @@
+"""The tasks' losses, predictions and colourisers against hand-computed values."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from atdt.data.classes import CLASSES, IGNORE_INDEX, NUM_CLASSES
+from atdt.report.tables import higher_is_better
+from atdt.tasks import PALETTE, TASKS, get_task
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def test_semantic_loss_is_cross_entropy_over_the_labelled_pixels():
+    # every pixel: logit ln 2 for class 3, 0 for the other ten -> softmax 2/12 for class 3, 1/12 otherwise
+    raw = torch.zeros(1, NUM_CLASSES, 2, 2)
+    raw[:, 3] = math.log(2.0)
+    target = torch.tensor([[[3, 0], [IGNORE_INDEX, 3]]])  # (B, H, W)
+    # -ln(2/12) = ln 6 twice, -ln(1/12) = ln 12 once; the ignored pixel is out of the mean (3, not 4)
+    expected = (2 * math.log(6.0) + math.log(12.0)) / 3
+    assert TASKS["semantic"].loss(raw, {"semantic": target}).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_depth_loss_is_l1_on_depth_over_100_without_unlabelled_or_far_pixels():
+    raw = torch.zeros(1, 1, 2, 2)  # sigmoid(0) = 0.5, i.e. 50 m
+    raw[0, 0, 1, 1] = _logit(0.9)  # 90 m
+    raw[0, 0, 0, 0] = 7.0  # on an unlabelled pixel: must not count
+    target = torch.tensor([[[0.0, 25.0], [150.0, 100.0]]])  # no label, 25 m, beyond 100 m, 100 m
+    # |0.5 - 0.25| = 0.25 and |0.9 - 1.0| = 0.1 -> mean 0.175 (L1, not berHu or log)
+    assert TASKS["depth"].loss(raw, {"depth": target}).item() == pytest.approx(0.175, rel=1e-5)
+
+
+def test_normals_loss_is_one_minus_cosine_where_the_target_is_not_zero():
+    raw = torch.zeros(1, 3, 2, 2)
+    raw[:, 0] = 1.0  # every pixel predicts (1, 0, 0) after tanh and normalisation
+    target = torch.zeros(1, 3, 2, 2)
+    target[0, :, 0, 0] = torch.tensor([1.0, 0.0, 0.0])  # cos 1 -> 0
+    target[0, :, 0, 1] = torch.tensor([0.0, 1.0, 0.0])  # cos 0 -> 1
+    target[0, :, 1, 0] = torch.tensor([-1.0, 0.0, 0.0])  # cos -1 -> 2
+    # target[0, :, 1, 1] stays all-zero: no label
+    assert TASKS["normals"].loss(raw, {"normals": target}).item() == pytest.approx(1.0, rel=1e-6)
+
+
+NO_LABEL = {
+    "semantic": torch.full((2, 4, 4), IGNORE_INDEX),
+    "depth": torch.zeros(2, 4, 4),
+    "normals": torch.zeros(2, 3, 4, 4),
+}
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_a_batch_without_a_labelled_pixel_gives_zero_and_zero_gradients(name):
+    # e.g. a mixed-domain batch whose samples all lack this label's valid pixels: no NaN may reach the weights
+    task = TASKS[name]
+    raw = torch.randn(2, task.out_channels, 4, 4, requires_grad=True)
+    loss = task.loss(raw, {name: NO_LABEL[name]})
+    loss.backward()
+    assert loss.item() == 0.0
+    assert torch.equal(raw.grad, torch.zeros_like(raw))
+
+
+# ----------------------------------------------------------------------------- predictions
+
+
+def test_semantic_predict_is_the_argmax_over_classes():
+    raw = torch.zeros(1, NUM_CLASSES, 1, 3)
+    raw[0, 7, 0, 0], raw[0, 2, 0, 1], raw[0, 10, 0, 2] = 1.0, 0.5, 3.0
+    pred = TASKS["semantic"].predict(raw)
+    assert pred.dtype == torch.int64 and pred.shape == (1, 1, 3)
+    assert pred.tolist() == [[[7, 2, 10]]]
+
+
+def test_depth_predict_is_a_sigmoid_times_100_metres():
+    raw = torch.tensor([0.0, _logit(0.2), _logit(0.999)]).view(1, 1, 1, 3)
+    pred = TASKS["depth"].predict(raw)
+    assert pred.shape == (1, 1, 3)
+    assert pred.flatten().tolist() == pytest.approx([50.0, 20.0, 99.9], rel=1e-5)
+
+
+def test_normals_predict_gives_unit_vectors_along_tanh_of_the_output():
+    raw = torch.tensor([[1.0, 0.5], [0.0, 0.5], [0.0, 0.0]]).view(1, 3, 1, 2)
+    pred = TASKS["normals"].predict(raw)
+    assert pred.shape == (1, 3, 1, 2)
+    assert pred[0, :, 0, 0].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert pred[0, :, 0, 1].tolist() == pytest.approx([2**-0.5, 2**-0.5, 0.0])
+
+
+# ----------------------------------------------------------------------------- colourisers
+
+
+def test_semantic_colours_are_the_palette_and_ignore_is_black():
+    ids = torch.tensor([[0, 10], [7, IGNORE_INDEX]])
+    out = TASKS["semantic"].colourise(ids)
+    assert out.dtype == np.uint8 and out.shape == (2, 2, 3)
+    assert out[0, 0].tolist() == [128, 64, 128]  # road
+    assert out[0, 1].tolist() == [70, 130, 180]  # sky
+    assert out[1, 0].tolist() == [0, 0, 142]  # vehicle
+    assert out[1, 1].tolist() == [0, 0, 0]
+    assert len(PALETTE) == len(CLASSES) and len({tuple(c) for c in PALETTE.tolist()}) == len(CLASSES)
+    assert np.array_equal(TASKS["semantic"].colourise(ids.numpy()), out)  # numpy in, same picture
+
+
+def test_depth_colours_near_bright_far_dark_unlabelled_black():
+    out = TASKS["depth"].colourise(torch.tensor([[1.0, 4.0, 100.0, 0.0]]))
+    assert out.dtype == np.uint8 and out.shape == (1, 4, 3)
+    # magma at sqrt(1 / 1 m) = 1.0 is (0.987, 0.991, 0.750): near pale yellow
+    assert out[0, 0].tolist() == pytest.approx([251, 252, 191], abs=1)
+    brightness = out[0, :3].astype(int).sum(axis=1)
+    assert brightness[0] > brightness[1] > brightness[2]
+    assert out[0, 3].tolist() == [0, 0, 0]
+
+
+def test_normals_colours_map_minus_one_one_to_0_255_from_chw_or_hwc():
+    n = torch.zeros(3, 1, 4)  # (3, H, W); a width of 3 would read as HWC
+    n[:, 0, 0] = torch.tensor([1.0, 0.0, 0.0])
+    n[:, 0, 1] = torch.tensor([0.0, 0.0, -1.0])  # facing the camera
+    n[:, 0, 2] = torch.tensor([0.0, -1.0, 0.0])  # up (y down in the OpenCV frame)
+    out = TASKS["normals"].colourise(n)
+    assert out.dtype == np.uint8 and out.shape == (1, 4, 3)
+    assert out[0].tolist() == [[255, 127, 127], [127, 127, 0], [127, 0, 127], [0, 0, 0]]
+    assert np.array_equal(TASKS["normals"].colourise(n.permute(1, 2, 0).numpy()), out)
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_the_task_and_the_tables_agree_on_metric_directions(name):
+    task = TASKS[name]
+    assert task.label_key == name and task.primary_metric in task.higher_is_better
+    for key, higher in task.higher_is_better.items():
+        table_key = f"iou.{key}" if name == "semantic" and key in CLASSES else key
+        assert higher_is_better(name, table_key) == higher, key
+
+
+def test_a_perfect_prediction_scores_perfectly_through_the_task():
+    semantic, depth = TASKS["semantic"], TASKS["depth"]
+    raw = torch.zeros(1, NUM_CLASSES, 2, 2)
+    raw[0, 4, 0, 0] = raw[0, 9, 0, 1] = raw[0, 9, 1, 0] = raw[0, 4, 1, 1] = 1.0
+    metric = semantic.accumulator()
+    metric.update(semantic.predict(raw), torch.tensor([[[4, 9], [9, 4]]]))
+    scores = metric.compute()
+    assert scores["miou"] == 100.0 and scores["acc"] == 100.0
+    metric = depth.accumulator()
+    raw = torch.full((1, 1, 2, 2), _logit(0.3))
+    metric.update(depth.predict(raw), torch.full((1, 2, 2), 30.0))
+    assert metric.compute()["abs_rel"] == pytest.approx(0.0, abs=1e-5)
+
+
+def test_an_unknown_task_lists_the_choices():
+    with pytest.raises(ValueError, match="semantic, depth, normals"):
+        get_task("edges")

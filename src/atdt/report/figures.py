@@ -55,13 +55,14 @@ def tsne_figure(e1, g, e2, dataset, path, *, images: int = 24, points_per_image:
     for i in range(min(images, len(dataset))):
         x = dataset[i]["image"][None].to(device)
         f1, f2 = e1(x)[-1], e2(x)[-1]
+        if f1.shape != f2.shape:  # checked before sampling: a smaller grid would fail on an index
+            raise ValueError(f"t-SNE needs E1 and E2 features of the same shape, got {tuple(f1.shape[1:])} "
+                             f"and {tuple(f2.shape[1:])} (channels, h, w)")
         f3 = g(f1)
         hw = f1.shape[-2] * f1.shape[-1]
         pick = torch.randperm(hw, generator=g_rng)[:points_per_image]
         for key, f in (("E1(x)", f1), ("E2(x)", f2), ("G(E1(x))", f3)):
             vectors[key].append(f.flatten(2)[0, :, pick].T.cpu())
-    if vectors["E1(x)"][0].shape[1] != vectors["E2(x)"][0].shape[1]:
-        raise ValueError("t-SNE needs E1 and E2 features of the same width")
     stacked = torch.cat([torch.cat(v) for v in vectors.values()]).numpy()
     perplexity = min(30.0, (len(stacked) - 1) / 3)  # sklearn needs perplexity < samples
     embedded = TSNE(n_components=2, random_state=seed, init="pca", perplexity=perplexity).fit_transform(stacked)

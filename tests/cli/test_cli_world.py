@@ -21,9 +21,10 @@ def test_world_list_and_bad_domain(tmp_path, capsys):
 
 
 def test_python_m_atdt_help_is_quick():
-    import time
-
-    t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "atdt", "--help"], capture_output=True, text=True, check=False)
-    assert done.returncode == 0 and "train-task" in done.stdout
-    assert time.perf_counter() - t0 < 3.0
+    # quick because it imports none of the heavy libraries; a wall-clock bound would flake on a busy machine
+    heavy = ("torch", "torchvision", "matplotlib", "cv2", "sklearn")
+    code = ("import runpy, sys\nsys.argv = ['atdt', '--help']\ntry:\n    runpy.run_module('atdt', run_name='__main__')\n"
+            f"except SystemExit:\n    pass\nprint('imported:', *[m for m in {heavy!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "train-task" in done.stdout, done.stderr
+    assert done.stdout.splitlines()[-1] == "imported:"

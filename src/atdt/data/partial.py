@@ -1,0 +1,73 @@
+"""Training sets whose domains carry different labels (the No Transfer network, paper supplementary
+Sec. 1.2: T1 labels of A and B, T2 labels of A only), for batches that mix the domains.
+
+A batch must collate, so a label a sample does not train on is filled with its task's "no label"
+value and flagged by ``has_<label>`` (bool): losses pick the samples that carry a label by that
+mask (atdt.engine.train_variants.partial_task_loss), never by the fill. Outside such a batch a
+label a domain lacks stays absent.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import torch
+from torch.utils.data import Dataset
+
+from atdt.data.classes import IGNORE_INDEX
+from atdt.data.mixed import TrainingSet
+
+# label key -> (fill value, dtype, leading dims before (H, W)): the tasks' own "no label" values
+FILL = {
+    "semantic": (IGNORE_INDEX, torch.int64, ()),
+    "depth": (0.0, torch.float32, ()),
+    "normals": (0.0, torch.float32, (3,)),
+}
+
+
+def fill_label(key: str, size: tuple[int, int]) -> torch.Tensor:
+    if key not in FILL:
+        raise ValueError(f"no fill value for label {key!r}; known labels: {', '.join(FILL)}")
+    value, dtype, lead = FILL[key]
+    return torch.full((*lead, *size), value, dtype=dtype)
+
+
+class PartialLabelSet(Dataset):
+    """Domains side by side (addressed like TrainingSet, for MixedSampler), each with the label
+    keys it trains on: ``keys[i]`` for ``datasets[i]``. An item holds the image, every label key
+    of any domain (filled where its domain does not train on it), ``has_<key>`` for each, and
+    ``domain`` (the index of its dataset). A domain's labels not named in its keys are dropped,
+    even when the dataset has them (No Transfer never sees T2 labels of B)."""
+
+    def __init__(self, datasets: list, keys: list[tuple[str, ...]], *, crop=None, flip: bool = False,
+                 photometric: bool = False):
+        if len(keys) != len(datasets):
+            raise ValueError(f"one tuple of label keys per dataset: {len(keys)} for {len(datasets)} datasets")
+        # each part checks that its dataset has its labels, and crops and flips them with the image
+        self.parts = [TrainingSet([d], tuple(k), crop=crop, flip=flip, photometric=photometric)
+                      for d, k in zip(datasets, keys)]
+        self.labels = tuple(dict.fromkeys(k for domain_keys in keys for k in domain_keys))
+        for key in self.labels:
+            fill_label(key, (1, 1))  # fails now, not in a worker, for a label without a fill value
+        self.offsets = [0]
+        for d in datasets:
+            self.offsets.append(self.offsets[-1] + len(d))
+
+    @property
+    def sizes(self) -> list[int]:
+        return [len(p) for p in self.parts]
+
+    def __len__(self) -> int:
+        return self.offsets[-1]
+
+    def __getitem__(self, item):
+        index, seed = item if isinstance(item, tuple) else (item, item)
+        domain = bisect.bisect_right(self.offsets, index) - 1
+        sample = self.parts[domain][(index - self.offsets[domain], seed)]
+        sample["domain"] = domain
+        size = tuple(sample["image"].shape[-2:])
+        for key in self.labels:
+            sample[f"has_{key}"] = key in sample
+            if key not in sample:
+                sample[key] = fill_label(key, size)
+        return sample

@@ -55,7 +55,7 @@ class UnpairedCrops(Dataset):
             top = int(torch.randint(h - ch + 1, (1,), generator=g))
             left = int(torch.randint(w - cw + 1, (1,), generator=g))
             image = image[:, top : top + ch, left : left + cw]
-        if bool(torch.rand(1, generator=g) < 0.5) and self.flip:
+        if bool(torch.rand(1, generator=g) < 0.5) and self.flip:  # drawn either way: same stream with flip off
             image = image.flip(-1)
         return image * 2.0 - 1.0
 
@@ -120,11 +120,6 @@ def discriminator_loss(d, real: torch.Tensor, fake: torch.Tensor) -> torch.Tenso
     return 0.5 * (_mse_to(d(real), 1.0) + _mse_to(d(fake.detach()), 0.0))
 
 
-def _set_grad(module, flag: bool) -> None:
-    for p in module.parameters():
-        p.requires_grad_(flag)
-
-
 def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, train: GANTrainConfig, seed: int,
                    run_dir, config=None, progress: bool = True, channels_last: bool = False) -> tuple[CycleGAN, dict]:
     """Train CycleGAN between A and B for ``train.steps`` steps in ``run_dir`` (checkpoints/,
@@ -143,6 +138,14 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     if config is not None:
         save_config(config, run_dir / "config.yaml")
 
+    state = load_checkpoint(last_path) if last_path.is_file() else None
+    if state is not None:
+        nets.load_state_dict(state["model"])
+    # one device: the networks are called one by one, so they stay unwrapped, moved in place before
+    # the optimisers exist (a loaded optimiser state then lands on the parameters' device)
+    fabric.setup_module(nets, move_to_device=True)
+    if channels_last:
+        nets.to(memory_format=torch.channels_last)
     betas = (train.beta1, 0.999)
     opt_g = torch.optim.Adam(nets.generator_parameters(), lr=train.lr, betas=betas)
     opt_d = torch.optim.Adam(nets.discriminator_parameters(), lr=train.lr, betas=betas)
@@ -150,18 +153,12 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, linear_decay(train.steps, train.decay_from))
     pools = {"a": ImagePool(train.pool_size), "b": ImagePool(train.pool_size)}
     step, elapsed = 0, 0.0
-    if last_path.is_file():
-        state = load_checkpoint(last_path)
-        nets.load_state_dict(state["model"])
+    if state is not None:
         for obj, key in ((opt_g, "opt_g"), (opt_d, "opt_d"), (sched_g, "sched_g"), (sched_d, "sched_d")):
             obj.load_state_dict(state[key])
         for key, pool in pools.items():
             pool.load_state_dict(state["pools"][key], fabric.device)
         step, elapsed = state["step"], state["seconds"]
-    if channels_last:
-        nets.to(memory_format=torch.channels_last)
-    # one device: the networks are called one by one, so they stay unwrapped (set up in place)
-    fabric.setup_module(nets, move_to_device=True)
     opt_g, opt_d = fabric.setup_optimizers(opt_g, opt_d)
     nets.train()
 
@@ -176,13 +173,15 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     for batch in loader:
         memory = torch.channels_last if channels_last else torch.contiguous_format
         real_a, real_b = (fabric.to_device(batch[k]).contiguous(memory_format=memory) for k in ("a", "b"))
-        _set_grad(nets.d_a, False), _set_grad(nets.d_b, False)  # G's step needs no D gradients
+        nets.d_a.requires_grad_(False)  # G's step needs no gradients of the discriminators
+        nets.d_b.requires_grad_(False)
         with fabric.autocast():
             loss_g, logs, fake_a, fake_b = generator_loss(nets, real_a, real_b, cycle=train.cycle, identity=train.identity)
         opt_g.zero_grad(set_to_none=True)
         fabric.backward(loss_g)
         opt_g.step()
-        _set_grad(nets.d_a, True), _set_grad(nets.d_b, True)
+        nets.d_a.requires_grad_(True)
+        nets.d_b.requires_grad_(True)
         g = seeded(seed, step, 1)
         with fabric.autocast():
             logs["d_a"] = discriminator_loss(nets.d_a, real_a, pools["a"].query(fake_a, g))
@@ -190,7 +189,8 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
         opt_d.zero_grad(set_to_none=True)
         fabric.backward(logs["d_a"] + logs["d_b"])
         opt_d.step()
-        sched_g.step(), sched_d.step()
+        sched_g.step()
+        sched_d.step()
         step += 1
         if step % train.log_every == 0 or step == train.steps:
             loss_value = float(loss_g.detach())

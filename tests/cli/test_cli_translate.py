@@ -51,3 +51,18 @@ def test_translate_rejects_bad_specs_and_values(tiny_world, tmp_path, capsys):
     assert main(["translate", *good, "train.crop=[64,64]", *out]) == 2
     assert "larger than the images" in capsys.readouterr().err
     assert not (tmp_path / "tr" / "checkpoints").exists()
+
+
+def test_shipped_presets_load_and_validate(tiny_world):
+    from atdt.cli.run import experiments_dir
+    from atdt.config import TranslateConfig
+    from atdt.validate import validate_translation
+
+    roots = [f"domain_a.root={tiny_world / 'clean'}", f"domain_b.root={tiny_world / 'camera'}"]
+    demo = load_config(TranslateConfig, experiments_dir() / "translate_demo.yaml", roots)
+    paper = load_config(TranslateConfig, experiments_dir() / "translate_paper.yaml", roots)
+    for cfg in (demo, paper):
+        validate_translation(cfg)
+    assert (demo.network.width, demo.network.blocks, demo.train.crop, demo.runtime.accelerator) == (16, 6, (64, 64), "cpu")
+    assert (paper.network.width, paper.network.blocks, paper.network.disc_layers) == (64, 9, 3)
+    assert (paper.train.steps, paper.train.crop, paper.train.batch_size, paper.train.lr) == (200_000, (400, 400), 1, 2e-4)

@@ -141,6 +141,50 @@ class ExperimentConfig:
     out: str = "runs"
 
 
+@dataclass(frozen=True)
+class CycleGANConfig:
+    """CycleGAN's generators and PatchGAN discriminators (Zhu et al. 2017)."""
+
+    width: int = 64  # generator channels after its first layer
+    blocks: int = 9  # residual blocks: 9 for crops of 256 and more, 6 for 128 and less
+    down: int = 2  # stride-2 layers of the generator
+    disc_width: int = 64
+    disc_layers: int = 3  # stride-2 layers of the discriminator: 3 = 70x70 patches, 2 = 34x34
+
+
+@dataclass(frozen=True)
+class GANTrainConfig:
+    """How CycleGAN is trained; the defaults are Zhu et al.'s (batch 1, Adam 2e-4, beta1 0.5)."""
+
+    steps: int = 200_000
+    batch_size: int = 1
+    crop: tuple[int, int] | None = (256, 256)  # random crop (H, W) of A and B images; None = whole images
+    flip: bool = True
+    lr: float = 2e-4
+    beta1: float = 0.5
+    decay_from: float = 0.5  # constant lr, then linear decay to 0 from this fraction of the steps
+    cycle: float = 10.0  # weight of each cycle-consistency L1 loss
+    identity: float = 0.5  # identity L1 loss weight, as a fraction of ``cycle``; 0 = off
+    pool_size: int = 50  # earlier fakes shown to the discriminators; 0 = only the newest
+    num_workers: int = 0
+    log_every: int = 100
+    ckpt_every: int = 1000
+
+
+@dataclass(frozen=True)
+class TranslateConfig:
+    """``atdt translate``: CycleGAN between A and B, then B's splits translated to look like A."""
+
+    domain_a: DataConfig = field(default_factory=lambda: DataConfig(root="data/world/clean"))
+    domain_b: DataConfig = field(default_factory=lambda: DataConfig(root="data/world/camera"))
+    network: CycleGANConfig = field(default_factory=CycleGANConfig)
+    train: GANTrainConfig = field(default_factory=GANTrainConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    report_limit: int = 200  # images per domain in the distance report and the contact sheet's search
+    sheet_rows: int = 6  # contact sheet: B | B like A | nearest A, for the first rows of B's test split
+    out: str = "runs/translate"  # run folder; the "B like A" dataset goes to <out>/b_like_a
+
+
 # --------------------------------------------------------------------------- building
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atdt.config import ConfigError, DataConfig, ExperimentConfig, NetworkConfig, RuntimeConfig, TaskTrainConfig, TrainConfig
+from atdt.config import (ConfigError, DataConfig, ExperimentConfig, NetworkConfig, RuntimeConfig, TaskTrainConfig, TrainConfig,
+                         TranslateConfig)
 
 
 def _positive(problems: list, key: str, value, minimum: int = 1) -> None:
@@ -159,3 +160,42 @@ def validate_task_training(cfg: TaskTrainConfig) -> None:
     for i, d in enumerate(cfg.domains):
         check_domain(problems, f"domains[{i}]", d, {"train_split": _label(cfg.task), "val_split": ()})
     _raise(problems, "train-task config")
+
+
+TRANSLATE_PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
+
+
+def validate_translation(cfg: TranslateConfig) -> None:
+    """Everything `atdt translate` will need, checked up front; raises ConfigError."""
+    problems: list[str] = []
+    n, t, r = cfg.network, cfg.train, cfg.runtime
+    for key in ("width", "disc_width", "disc_layers"):
+        _positive(problems, f"network.{key}", getattr(n, key))
+    for key in ("blocks", "down"):
+        _positive(problems, f"network.{key}", getattr(n, key), 0)
+    for key in ("steps", "batch_size", "log_every", "ckpt_every"):
+        _positive(problems, f"train.{key}", getattr(t, key))
+    for key in ("num_workers", "pool_size", "cycle", "identity"):
+        _positive(problems, f"train.{key}", getattr(t, key), 0)
+    if t.crop is not None and min(t.crop) < 1:
+        problems.append(f"train.crop: both sizes must be >= 1, got {list(t.crop)}")
+    if not t.lr > 0:
+        problems.append(f"train.lr: must be > 0, got {t.lr}")
+    if not 0 <= t.beta1 < 1:
+        problems.append(f"train.beta1: must be in [0, 1), got {t.beta1}")
+    if not 0 <= t.decay_from <= 1:
+        problems.append(f"train.decay_from: must be a fraction of the steps in [0, 1], got {t.decay_from}")
+    check_runtime(problems, "runtime", r)
+    if r.devices * r.num_nodes != 1:
+        problems.append(f"runtime.devices: translation trains on one device, got {r.devices} x {r.num_nodes} node(s)")
+    if r.precision not in TRANSLATE_PRECISIONS:
+        problems.append(f"runtime.precision: translation supports {', '.join(TRANSLATE_PRECISIONS)}, got {r.precision!r}")
+    _positive(problems, "runtime.seed", r.seed, 0)
+    _positive(problems, "report_limit", cfg.report_limit)
+    _positive(problems, "sheet_rows", cfg.sheet_rows, 0)
+    if Path(cfg.out).exists() and not Path(cfg.out).is_dir():
+        problems.append(f"out: {Path(cfg.out).resolve()} is an existing file, not a folder")
+    check_domain(problems, "domain_a", cfg.domain_a, {"train_split": ()})
+    # every split of B is translated, so each must open
+    check_domain(problems, "domain_b", cfg.domain_b, {"train_split": (), "val_split": (), "test_split": ()})
+    _raise(problems, "translate config")

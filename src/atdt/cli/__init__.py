@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "study": ("atdt.cli.study", "run a list of experiments and report them beside the paper's tables"),
     "data": ("atdt.cli.data", "inspect and check datasets on disk"),
     "proxy-depth": ("atdt.cli.proxy_depth", "stereo (SGM + left-right check) proxy depth labels"),
+    "translate": ("atdt.cli.translate", "CycleGAN between two domains, then B's images made to look like A's"),
 }
 
 

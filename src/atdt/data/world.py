@@ -15,8 +15,19 @@ from atdt.data.labels import class_ids
 LABELS = frozenset({"semantic", "depth", "normals"})
 
 
+def _read_label(kind: str, path: Path):
+    from atdt.world.writer import decode_normals
+
+    if kind == "semantic":
+        return class_ids(read_ids(path), path)
+    if kind == "depth":
+        return decode_depth_png(read_png16(path, "depth"))
+    return decode_normals(read_png16(path, "normals", channels=3))
+
+
 class WorldDataset(Dataset):
-    """Samples of one split of a world dataset; every world sample carries all three labels."""
+    """Samples of one split of a world dataset. A rendered world carries all three labels; a
+    translated one (``atdt translate``, "B like A") those its ``world.json`` lists for the split."""
 
     def __init__(self, root, split: str):
         from atdt.world.writer import FORMAT
@@ -36,7 +47,9 @@ class WorldDataset(Dataset):
         self.ids = split_list.read_text().split()
         self.names = [f"{split}/{i}" for i in self.ids]
         self.domain = f"world/{info['domain']}"
-        self.labels = LABELS
+        # a translated dataset (atdt translate) states its labels per split and has no right views
+        self.labels = frozenset(info["labels"].get(split, ())) if "labels" in info else LABELS
+        self.stereo = info.get("stereo", True)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -55,25 +68,20 @@ class WorldDataset(Dataset):
         return {k: float(meta[k]) for k in ("fx", "fy", "cx", "cy", "baseline")}
 
     def __getitem__(self, i: int) -> dict:
-        from atdt.world.writer import decode_normals
-
         image = read_rgb(self._path("image", i))
-        semantic = class_ids(read_ids(self._path("semantic", i)), self._path("semantic", i))
-        depth = read_png16(self._path("depth", i), "depth")
-        normals = read_png16(self._path("normals", i), "normals", channels=3)
-        for kind, label in (("semantic", semantic), ("depth", depth), ("normals", normals)):
+        sample = {"image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0)}
+        for kind in ("semantic", "depth", "normals"):
+            if kind not in self.labels:
+                continue
+            label = _read_label(kind, self._path(kind, i))  # HxW, normals HxWx3
             if label.shape[:2] != image.shape[:2]:
                 raise DatasetError(self._path(kind, i), f"size {label.shape[:2]} differs from the image's {image.shape[:2]}")
-        return {
-            "image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0),
-            "semantic": torch.from_numpy(semantic),
-            "depth": torch.from_numpy(decode_depth_png(depth)),
-            "normals": torch.from_numpy(decode_normals(normals)).permute(2, 0, 1).contiguous(),
-            "camera": self.camera(i),
-            "name": self.names[i],
-        }
+            sample[kind] = torch.from_numpy(label) if kind != "normals" else torch.from_numpy(label).permute(2, 0, 1).contiguous()
+        return {**sample, "camera": self.camera(i), "name": self.names[i]}
 
     def read_stereo(self, i: int):
+        if not self.stereo:
+            raise ValueError(f"{self.domain} has no right views (a translated, monocular dataset)")
         left, right = read_rgb(self._path("image", i)), read_rgb(self._path("right", i))
         if left.shape != right.shape:
             raise DatasetError(self._path("right", i), f"size {right.shape[:2]} differs from the left image's {left.shape[:2]}")
@@ -81,8 +89,8 @@ class WorldDataset(Dataset):
 
     def files(self, i: int) -> list[Path]:
         """Every file sample i reads (for data manifests)."""
-        return [self._path(kind, i) for kind in ("image", "right", "semantic", "depth", "normals")] + [
-            self._path("camera", i, ".json")]
+        kinds = ["image", *(["right"] if self.stereo else []), *(k for k in ("semantic", "depth", "normals") if k in self.labels)]
+        return [self._path(kind, i) for kind in kinds] + [self._path("camera", i, ".json")]
 
     def orphans(self) -> list[Path]:
         """Files in the split's folders that belong to no listed sample (unpaired files)."""

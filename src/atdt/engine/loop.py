@@ -31,7 +31,7 @@ def _loader(dataset, sampler, batch_size, num_workers, collate_fn):
                       collate_fn=collate_fn, persistent_workers=False)
 
 
-def _log_row(path: Path, row: dict) -> None:
+def log_row(path: Path, row: dict) -> None:
     new = not path.is_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", newline="") as f:
@@ -41,7 +41,7 @@ def _log_row(path: Path, row: dict) -> None:
         writer.writerow(row)
 
 
-def _truncate_log(path: Path, step: int) -> None:
+def truncate_log(path: Path, step: int) -> None:
     """Drop the rows logged after ``step`` (a killed run logged past its last checkpoint; the
     resumed run logs those steps again)."""
     if not path.is_file():
@@ -96,7 +96,7 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
     per_epoch = sampler.batches_per_epoch
     log_path = run_dir / "logs" / "train.csv"
     if fabric.is_global_zero:
-        _truncate_log(log_path, step)
+        truncate_log(log_path, step)
     bar = tqdm(total=steps, initial=step, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
                disable=not (progress and fabric.is_global_zero))
     start, loss_value = time.perf_counter(), math.nan
@@ -122,7 +122,7 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
                 if fabric.is_global_zero:
                     row = {"step": step, "loss": loss_value, "lr": scheduler.get_last_lr()[0],
                            **{k: float(v) for k, v in logs.items()}}
-                    _log_row(log_path, row)
+                    log_row(log_path, row)
                 bar.set_postfix(loss=f"{loss_value:.4f}")
             bar.update()
             if step % ckpt_every == 0 and step < steps:

@@ -1,0 +1,124 @@
+"""CycleGAN training: the cycle loss falls, a killed run resumes to the same weights, the pieces
+(unpaired crops, image pool, lr schedule) behave as in the authors' code."""
+
+import pytest
+import torch
+
+from atdt.config import CycleGANConfig, GANTrainConfig, RuntimeConfig
+from atdt.data import load_dataset
+from atdt.engine import load_checkpoint, make_fabric
+from atdt.translate.train import ImagePool, UnpairedCrops, linear_decay, seeded, train_cyclegan
+
+NET = CycleGANConfig(width=8, blocks=2, disc_width=8, disc_layers=2)
+RUNTIME = RuntimeConfig(accelerator="cpu", progress=False)
+
+
+def _data(world):
+    return load_dataset("world", world / "clean", "train"), load_dataset("world", world / "camera", "train")
+
+
+def _train(world, run_dir, train, data=None):
+    a, b = data or _data(world)
+    return train_cyclegan(make_fabric(RUNTIME), a, b, network=NET, train=train, seed=0, run_dir=run_dir, progress=False)
+
+
+def _log(run_dir, column):
+    rows = (run_dir / "logs" / "train.csv").read_text().splitlines()
+    index = rows[0].split(",").index(column)
+    return [float(r.split(",")[index]) for r in rows[1:]]
+
+
+def test_a_few_steps_lower_the_cycle_loss(tiny_world, tmp_path):
+    # identity loss off: it pulls both generators towards the identity, which alone lowers the cycle loss
+    train = GANTrainConfig(steps=30, crop=(32, 32), lr=1e-3, identity=0.0, log_every=1, ckpt_every=100)
+    nets, summary = _train(tiny_world, tmp_path / "run", train)
+    cycle = _log(tmp_path / "run", "cycle")
+    assert len(cycle) == 30 and summary["steps"] == 30
+    assert sum(cycle[-5:]) / 5 < 0.8 * sum(cycle[:5]) / 5, cycle  # about 0.65 here; ~1.05 without the cycle loss
+    payload = load_checkpoint(tmp_path / "run" / "checkpoints" / "final.ckpt")
+    assert payload["network"]["width"] == 8 and not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
+
+
+class Killed(Exception):
+    pass
+
+
+class DiesAt:
+    """A dataset that raises when item ``at`` is read: the run dies mid-way like a killed process."""
+
+    def __init__(self, dataset, at):
+        self.dataset, self.at, self.reads = dataset, at, 0
+        self.names, self.domain = dataset.names, dataset.domain
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        self.reads += 1
+        if self.reads == self.at:
+            raise Killed
+        return self.dataset[i]
+
+
+def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(tiny_world, tmp_path):
+    # a pool of 3 fills after 3 steps, so the resumed run must also restore the pool to match
+    train = GANTrainConfig(steps=8, crop=(32, 32), lr=1e-3, pool_size=3, log_every=1, ckpt_every=4)
+    whole, _ = _train(tiny_world, tmp_path / "whole", train)
+    a, b = _data(tiny_world)
+    with pytest.raises(Killed):
+        _train(tiny_world, tmp_path / "killed", train, data=(a, DiesAt(b, 6)))  # dies in step 6
+    assert load_checkpoint(tmp_path / "killed" / "checkpoints" / "last.ckpt")["step"] == 4
+    assert len(_log(tmp_path / "killed", "cycle")) == 5  # logged past its checkpoint
+    resumed, _ = _train(tiny_world, tmp_path / "killed", train)
+    expected, got = whole.state_dict(), resumed.state_dict()
+    assert expected.keys() == got.keys()
+    for name in expected:
+        assert torch.equal(expected[name], got[name]), name
+    assert _log(tmp_path / "killed", "loss_g") == _log(tmp_path / "whole", "loss_g")  # each step logged once
+
+
+def test_a_finished_run_is_loaded_not_retrained(tiny_world, tmp_path):
+    train = GANTrainConfig(steps=2, crop=(32, 32), log_every=1)
+    first, _ = _train(tiny_world, tmp_path / "run", train)
+    a, b = _data(tiny_world)
+    again, _ = _train(tiny_world, tmp_path / "run", train, data=(DiesAt(a, 1), b))  # reading any image would raise
+    assert all(torch.equal(x, y) for x, y in zip(first.state_dict().values(), again.state_dict().values()))
+
+
+def test_unpaired_crops_are_a_function_of_seed_and_index(tiny_world):
+    a, b = _data(tiny_world)
+    pairs = UnpairedCrops(a, b, crop=(16, 24), flip=True, seed=3)
+    first, again, other = pairs[5], pairs[5], pairs[6]
+    assert first["a"].shape == first["b"].shape == (3, 16, 24)
+    assert torch.equal(first["a"], again["a"]) and torch.equal(first["b"], again["b"])
+    assert not torch.equal(first["a"], other["a"])
+    assert -1 <= float(first["a"].min()) and float(first["a"].max()) <= 1
+    assert not torch.equal(UnpairedCrops(a, b, crop=(16, 24), flip=True, seed=4)[5]["a"], first["a"])
+    whole = UnpairedCrops(a, b, crop=None, flip=False, seed=0)[0]["a"]
+    assert whole.shape == (3, 32, 64)
+    with pytest.raises(ValueError, match="crop 40x24 is larger"):
+        UnpairedCrops(a, b, crop=(40, 24), flip=False, seed=0)[0]
+
+
+def test_image_pool_returns_inputs_until_full_then_swaps_about_half():
+    pool = ImagePool(4)
+    first = torch.arange(4.0).view(4, 1, 1, 1).expand(4, 3, 2, 2)
+    assert torch.equal(pool.query(first, seeded(0, 0)), first)  # filling: the newest images
+    swapped = 0
+    for step in range(200):
+        new = torch.full((1, 3, 2, 2), 100.0 + step)
+        out = pool.query(new, seeded(0, step))
+        assert len(pool.images) == 4
+        if not torch.equal(out, new):
+            swapped += 1
+            assert any(torch.equal(out[0], im) for im in [*first, *(torch.full((3, 2, 2), 100.0 + s) for s in range(step))])
+            assert any(torch.equal(new[0], im) for im in pool.images)  # the new image took its place
+    assert 70 < swapped < 130
+    assert torch.equal(ImagePool(0).query(first, seeded(0, 0)), first)
+
+
+def test_linear_decay_holds_then_falls_to_zero():
+    f = linear_decay(100, 0.5)
+    assert f(0) == f(49) == 1.0
+    assert f(50) == 1.0 and f(75) == pytest.approx(0.5) and f(100) == 0.0
+    assert linear_decay(10, 0.0)(5) == pytest.approx(0.5) and linear_decay(10, 1.0)(9) == 1.0

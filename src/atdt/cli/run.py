@@ -15,9 +15,11 @@ PRESETS = ("tiny", "demo", "paper")
 
 
 def experiments_dir() -> Path:
+    """The shipped presets: package data of atdt (``src/atdt/experiments`` links to the top-level
+    ``experiments/`` of a checkout; a wheel holds the files themselves)."""
     import atdt
 
-    return Path(atdt.__file__).resolve().parents[2] / "experiments"
+    return Path(atdt.__file__).resolve().parent / "experiments"
 
 
 def resolve_shipped(name: str, folder: Path, what: str, shipped_as: str, choices: str) -> Path:

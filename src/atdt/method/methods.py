@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from atdt.config import ExperimentConfig
 from atdt.method.networks import networks_needed
+from atdt.tasks import Task
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,8 @@ class Evaluation:
     test splits (1 unless T2 is depth), the device, the seed's folder and whether this process
     writes files (rank 0)."""
 
-    cfg: Any  # ExperimentConfig
-    task: Any  # atdt.tasks.Task
+    cfg: ExperimentConfig
+    task: Task
     test: dict
     val_a: Any
     focal_ratio: float

@@ -73,7 +73,8 @@ def _train_task(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
 
 def _declare_transfer(net: Network, cfg: ExperimentConfig) -> Declared:
     t = getattr(cfg, net.settings)
-    return Declared("transfer", {k: v for k, v in to_dict(t).items() if k != "train"}, t.train, f"{net.settings}.train", ())
+    layers = {k: v for k, v in to_dict(t).items() if k != "train"}  # G's settings, cache_features included
+    return Declared("transfer", layers, t.train, f"{net.settings}.train", ())
 
 
 def _train_transfer(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
@@ -157,14 +158,14 @@ class SeedRun:
     networks: dict = field(default_factory=dict)
     fingerprints: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
-    _train: dict = field(default_factory=dict)  # domain -> (training split, its data key)
+    splits: dict = field(default_factory=dict)  # domain -> (its training split, the split's data key)
 
     def _opened(self, domain: str) -> tuple:
-        if domain not in self._train:
+        if domain not in self.splits:  # opened once, when a network first needs it
             data = domain_config(self.cfg, domain)
             dataset = open_split(data, data.train_split, train=True)
-            self._train[domain] = dataset, data_key(data, dataset)
-        return self._train[domain]
+            self.splits[domain] = dataset, data_key(data, dataset)
+        return self.splits[domain]
 
     def train_set(self, domain: str):
         return self._opened(domain)[0]

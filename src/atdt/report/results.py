@@ -70,7 +70,7 @@ def aggregate(per_seed: list[dict], root: Path) -> dict:
     agg["std"] = stds
     agg["depth_scale"] = first.get("depth_scale", 1.0)
     agg["folder"] = str(root)
-    agg["figures"] = [(Path(f"seed{first['seed']}") / "figures" / Path(f).name).as_posix() for f in first.get("figures", [])]
+    agg["figures"] = [f"seed{first['seed']}/figures/{Path(f).name}" for f in first.get("figures", [])]
     return agg
 
 

@@ -7,12 +7,10 @@ step (transfer.cache_features=false), same G, batch and number of steps, in one 
 import argparse
 import tempfile
 import time
-from dataclasses import replace
 
 import torch
 
 from atdt.config import (
-    ExperimentConfig,
     NetworkConfig,
     OptimConfig,
     RuntimeConfig,
@@ -50,10 +48,10 @@ def main():
     for cached in (True, False):
         transfer = TransferConfig(cache_features=cached, train=TrainConfig(
             steps=args.steps, batch_size=args.batch, log_every=50, ckpt_every=10**9, optim=OptimConfig(lr=1e-4)))
-        cfg = replace(ExperimentConfig(), transfer=transfer, runtime=RuntimeConfig(progress=False))
         with tempfile.TemporaryDirectory() as run:
             t0 = time.perf_counter()
-            step3_train_transfer(cfg, n1, n2, data, run, fabric)
+            step3_train_transfer(n1.encoder, n2.encoder, data, transfer=transfer, runtime=RuntimeConfig(progress=False),
+                                 run_dir=run, fabric=fabric)
             times[cached] = time.perf_counter() - t0
     print(f"G, {args.steps} steps of batch {args.batch} on {args.images} images (64x128, ResNet-18 encoders):")
     print(f"  re-running E1 and E2 every step: {times[False]:.1f} s")

@@ -123,7 +123,8 @@ class TransferConfig:
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """One AT/DT experiment: T1 -> T2 from domain A to domain B, with Baseline and Oracle."""
+    """One AT/DT experiment: T1 -> T2 from domain A to domain B, evaluating ``methods``; each
+    block n1, n2, oracle, transfer holds the settings of one network (atdt.method.networks)."""
 
     name: str = "experiment"
     task_source: str = "depth"  # T1, labelled on A and B
@@ -137,6 +138,7 @@ class ExperimentConfig:
     transfer: TransferConfig = field(default_factory=TransferConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     seeds: tuple[int, ...] = (0,)
+    methods: tuple[str, ...] = ("baseline", "atdt", "oracle")  # evaluated, in this order (atdt.method.methods)
     eval_limit: int | None = None  # evaluate on the first N test images only (None = all)
     out: str = "runs"
 

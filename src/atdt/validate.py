@@ -106,8 +106,26 @@ def _raise(problems: list, what: str) -> None:
         raise ConfigError(f"invalid {what}:\n  - " + "\n  - ".join(problems))
 
 
+def _check_methods(problems: list, methods: tuple[str, ...]) -> list[str]:
+    """Problems with ``methods``; returns the known ones."""
+    from atdt.method.methods import METHODS
+
+    choices = ", ".join(METHODS)
+    unknown = [m for m in methods if m not in METHODS]
+    if not methods:
+        problems.append(f"methods: needs at least one method; choose from: {choices}")
+    if unknown:
+        problems.append(f"methods: unknown {', '.join(map(repr, unknown))}; choose from: {choices}")
+    if len(set(methods)) != len(methods):
+        problems.append(f"methods: must be unique, got {list(methods)}")
+    return [m for m in methods if m in METHODS]
+
+
 def validate_experiment(cfg: ExperimentConfig) -> None:
-    """Everything `atdt run` will need, checked up front; raises ConfigError listing every problem."""
+    """Everything `atdt run` will need, checked up front; raises ConfigError listing every problem.
+    Only the networks the chosen methods need are checked, with the training splits they read."""
+    from atdt.method.methods import networks_for
+    from atdt.method.networks import NETWORKS, declare
     from atdt.tasks import TASKS
 
     problems: list[str] = []
@@ -130,17 +148,21 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
     check_network(problems, "network", cfg.network)
     check_runtime(problems, "runtime", cfg.runtime)
     world = max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
-    check_train(problems, "n1", cfg.n1, domains=2, world_size=world)
-    for key in ("n2", "oracle"):
-        check_train(problems, key, getattr(cfg, key), world_size=world)
-    check_train(problems, "transfer.train", cfg.transfer.train)  # G's batches are not split over processes
+    trains: dict[str, list[str]] = {}  # domain -> label keys its training split must carry
+    for network in networks_for(_check_methods(problems, cfg.methods)):
+        declared = declare(network, cfg)
+        check_train(problems, declared.key, declared.train, domains=len(NETWORKS[network].domains), world_size=world)
+        for domain in NETWORKS[network].domains:
+            labels = trains.setdefault(domain, [])
+            labels += [k for k in declared.labels if k not in labels]
     _positive(problems, "transfer.layers", cfg.transfer.layers, 5)
     if cfg.transfer.down not in (0, 1, 2):
         problems.append(f"transfer.down: G's stride-2 layers must be 0, 1 or 2, got {cfg.transfer.down}")
     _positive(problems, "transfer.width", cfg.transfer.width)
-    t1, t2 = _label(cfg.task_source), _label(cfg.task_target)
-    check_domain(problems, "domain_a", cfg.domain_a, {"train_split": t1 + t2, "val_split": (), "test_split": t2})
-    check_domain(problems, "domain_b", cfg.domain_b, {"train_split": t1 + t2, "test_split": t2})
+    t2 = _label(cfg.task_target)
+    for domain, evaluation in (("a", {"val_split": (), "test_split": t2}), ("b", {"test_split": t2})):
+        train = {"train_split": tuple(trains[domain])} if domain in trains else {}
+        check_domain(problems, f"domain_{domain}", getattr(cfg, f"domain_{domain}"), {**train, **evaluation})
     _raise(problems, f"experiment config {cfg.name!r}")
 
 

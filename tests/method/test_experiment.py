@@ -57,7 +57,7 @@ def test_predictor_composes_e1_g_d2(tiny_overrides, tmp_path):
     from atdt.method.steps import build_transfer
 
     cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides)
-    g = build_transfer(cfg, n1, n2)
+    g = build_transfer(n1.encoder.out_channels[-1], n2.encoder.out_channels[-1], cfg.transfer)
     g.load_state_dict(load_checkpoint(seed / "transfer" / "checkpoints" / "final.ckpt")["model"])
     x = torch.rand(2, 3, 32, 64)
     with torch.no_grad():
@@ -130,6 +130,64 @@ def test_several_seeds_report_mean_and_std(tiny_overrides, tmp_path):
     agg = json.loads((tmp_path / "runs" / "tiny" / "results.json").read_text())
     assert agg["seeds"] == [0, 1] and "miou" in agg["std"]["methods"]["atdt"]
     assert "±" in (tmp_path / "runs" / "tiny" / "results.md").read_text()
+
+
+def test_the_methods_list_decides_what_trains_and_what_is_reported(tiny_overrides, tmp_path, capsys):
+    out = _run(tiny_overrides + ["methods=[baseline]"], capsys)
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    assert {p.name for p in seed.iterdir() if p.is_dir()} == {"n2", "figures"}  # no N1, G or Oracle
+    results = json.loads((seed / "results.json").read_text())
+    assert list(results["methods"]) == ["baseline"] and list(results["on_domain_a"]) == ["n2"]
+    assert "transfer_loss" not in results and not (seed / "atdt_predictor.pt").exists()
+    assert set(results["timings_s"]) == {"n2", "evaluate"}
+    md = (seed / "results.md").read_text()
+    assert "Baseline" in md and "AT/DT" not in md and "Oracle" not in md
+    assert "Baseline" in out and "Oracle" not in out and "n2: training" in out and "n1:" not in out
+    # the Oracle first, then the Baseline: N2 is reused, the Oracle trains; rows follow the list
+    out = _run(tiny_overrides + ["methods=[oracle,baseline]"], capsys)
+    assert "n2: reused" in out and "oracle: training" in out and "n1:" not in out
+    results = json.loads((seed / "results.json").read_text())
+    assert list(results["methods"]) == ["oracle", "baseline"] and list(results["on_domain_a"]) == ["n2"]
+    md = (seed / "results.md").read_text()
+    assert md.index("| Oracle |") < md.index("| Baseline |")
+    assert out.index("Oracle") < out.rindex("Baseline")
+
+
+def test_the_aggregate_over_seeds_follows_the_methods_list(tiny_overrides, tmp_path):
+    _run(tiny_overrides + ["seeds=0,1", "n2.steps=2", "oracle.steps=2", "methods=[oracle,baseline]"])
+    agg = json.loads((tmp_path / "runs" / "tiny" / "results.json").read_text())
+    assert list(agg["methods"]) == ["oracle", "baseline"] and list(agg["std"]["methods"]) == ["oracle", "baseline"]
+    assert "transfer_loss" not in agg and agg["figures"] == ["seed0/figures/qualitative.png"]
+    md = (tmp_path / "runs" / "tiny" / "results.md").read_text()
+    assert md.index("| Oracle |") < md.index("| Baseline |") and "AT/DT" not in md
+    assert "(seed0/figures/qualitative.png)" in md
+
+
+def test_only_rank_zero_writes(tiny_overrides, tmp_path):
+    """Under DDP every process trains and evaluates; only rank 0 writes run folders and results."""
+    from atdt.engine import make_fabric
+    from atdt.method.experiment import run_seed
+
+    class OtherRank:  # this process's fabric, as a rank other than 0 would see it
+        is_global_zero = False
+
+        def __init__(self, fabric):
+            self.fabric = fabric
+
+        def __getattr__(self, name):
+            return getattr(self.fabric, name)
+
+    cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides + ["methods=[baseline]"])
+    folder = tmp_path / "runs" / "tiny" / "seed0"
+    results = run_seed(cfg, folder, print_fn=lambda m: None, fabric=OtherRank(make_fabric(cfg.runtime)))
+    assert list(results["methods"]) == ["baseline"] and "miou" in results["methods"]["baseline"]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_unknown_method_fails_naming_the_choices(tiny_overrides, tmp_path, capsys):
+    assert main(["run", "tiny", *tiny_overrides, "methods=[baseline,cycle_gan]"]) == 2
+    assert "methods: unknown 'cycle_gan'; choose from: baseline, atdt, oracle" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
 
 
 @pytest.mark.slow

@@ -113,6 +113,14 @@ def test_every_point_is_validated_before_anything_trains(tiny_overrides, tmp_pat
     assert not (tmp_path / "runs").exists()  # the valid first point did not start
 
 
+def test_a_bad_value_in_a_later_point_fails_before_the_first_trains(tiny_overrides, tmp_path, capsys):
+    text = SMALL.replace("      - task_target=depth\n", "      - task_target=dpth\n")
+    assert main(["study", str(_write(tmp_path, text)), *tiny_overrides]) == 2
+    err = capsys.readouterr().err
+    assert "'small/s2d'" in err and "task_target: unknown task 'dpth'" in err
+    assert not (tmp_path / "runs").exists()
+
+
 def test_the_shipped_reproduce_study():
     study = load_study(resolve_study("reproduce"))
     assert study.base == "demo" and study.seeds == (0, 1, 2)

@@ -40,6 +40,7 @@ def run(args) -> int:
     from atdt.cli.common import output_folder
     from atdt.data.io import read_rgb, write_image
     from atdt.engine import default_device
+    from atdt.engine.evaluate import predict
     from atdt.method.predictor import load_predictor
 
     images = list(dict.fromkeys(Path(p).resolve() for p in args.images))  # the same file twice is one image
@@ -49,9 +50,8 @@ def run(args) -> int:
     for path, name in zip(images, output_names(images)):
         image = torch.from_numpy(read_rgb(path)).permute(2, 0, 1).float().div(255.0)[None].to(device)
         with torch.no_grad():
-            pred = task.predict(model(image))[0].cpu()
-        if task.name == "depth":  # an AT/DT export carries the focal ratio f_B / f_A of its domains
-            pred = pred * getattr(model, "depth_scale", 1.0)
+            # an AT/DT export carries the focal ratio f_B / f_A of its domains
+            pred = predict(model, image, task, getattr(model, "depth_scale", 1.0))[0].cpu()
         base = out / f"{name}_{task.name}"
         write_image(base.with_name(base.name + ".png"), task.colourise(pred))
         np.save(base.with_name(base.name + ".npy"), pred.numpy())

@@ -1,8 +1,10 @@
-"""Run a whole AT/DT experiment: steps 1-4, the Baseline and the Oracle, for every seed.
+"""Run a whole AT/DT experiment for every seed: the methods it lists (by default the Baseline,
+AT/DT and the Oracle) and the networks they need.
 
 EXPERIMENT is a YAML file or a shipped preset (tiny, demo, paper). Examples:
   atdt run demo task_source=semantic task_target=depth
   atdt run experiments/demo.yaml seeds=0,1,2 n1.steps=400
+  atdt run demo methods=[baseline,oracle]
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ PRESETS = ("tiny", "demo", "paper")
 
 
 def experiments_dir() -> Path:
+    """The shipped presets: package data of atdt (``src/atdt/experiments`` links to the top-level
+    ``experiments/`` of a checkout; a wheel holds the files themselves)."""
     import atdt
 
-    return Path(atdt.__file__).resolve().parents[2] / "experiments"
+    return Path(atdt.__file__).resolve().parent / "experiments"
 
 
 def resolve_shipped(name: str, folder: Path, what: str, shipped_as: str, choices: str) -> Path:
@@ -48,13 +52,14 @@ def run(args) -> int:
 
 
 def print_summary(results: dict) -> None:
-    from atdt.report.results import LABELS
+    from atdt.method.methods import labels
     from atdt.report.tables import text_table
 
     stds = results.get("std", {})
     task = results["task_target"]
     print(f"\n{results['name']}: {results['task_source']} -> {task}, A = {results['domain_a']}, B = {results['domain_b']}")
-    rows = [(LABELS[k], v, stds.get("methods", {}).get(k)) for k, v in results["methods"].items()]
+    names = labels()
+    rows = [(names.get(k, k), v, stds.get("methods", {}).get(k)) for k, v in results["methods"].items()]
     print(text_table(task, rows))
     folder = Path(results["folder"])
     print(f"results: {folder / 'results.md'}")

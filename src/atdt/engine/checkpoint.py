@@ -25,6 +25,16 @@ class CheckpointError(ValueError):
         super().__init__(f"{path}: {problem}")
 
 
+def final_checkpoint(run_dir) -> Path:
+    """Where a run folder keeps its finished network; ``last.ckpt`` beside it while training."""
+    return Path(run_dir) / "checkpoints" / "final.ckpt"
+
+
+def is_finished(run_dir) -> bool:
+    """The one test of whether the network of a run folder is trained (its final checkpoint exists)."""
+    return final_checkpoint(run_dir).is_file()
+
+
 def save_checkpoint(path: str | Path, payload: dict) -> None:
     buffer = io.BytesIO()
     torch.save(payload, buffer)

@@ -22,14 +22,22 @@ def _collate(keys):
     return collate
 
 
+def predict(model: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, task: Task,
+            depth_scale: float = 1.0) -> torch.Tensor:
+    """The task's prediction for images (B, 3, H, W). Depth is multiplied by ``depth_scale``, the
+    focal-length ratio f_target / f_source of a network trained on one camera and applied to
+    another: the one place where that rescaling happens."""
+    pred = task.predict(model(images))
+    return pred * depth_scale if task.name == "depth" else pred
+
+
 @torch.no_grad()
 def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: Task, *, batch_size: int = 4,
              device=None, limit: int | None = None, depth_scale: float = 1.0, progress: bool = True,
              desc: str = "evaluate") -> dict:
     """predict_fn(images (B, 3, H, W) on device) -> raw output (B, C, H, W).
 
-    depth_scale multiplies depth predictions before the metrics: the focal-length ratio
-    f_target / f_source when a network trained on one camera is applied to another.
+    depth_scale multiplies depth predictions before the metrics (``predict``).
     """
     from tqdm import tqdm
 
@@ -45,9 +53,7 @@ def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: 
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=_collate(("image", task.label_key)))
     metric = task.accumulator()
     for batch in tqdm(loader, desc=desc, unit="batch", file=sys.stderr, disable=not progress, leave=False):
-        pred = task.predict(predict_fn(batch["image"].to(device)))
-        if task.name == "depth":
-            pred = pred * depth_scale
+        pred = predict(predict_fn, batch["image"].to(device), task, depth_scale)
         metric.update(pred.cpu(), batch[task.label_key])
     return metric.compute()
 

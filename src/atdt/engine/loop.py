@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from atdt.config import OptimConfig, save_config
-from atdt.engine.checkpoint import load_checkpoint, save_checkpoint
+from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
 from atdt.engine.schedule import lr_factor
 
 
@@ -66,9 +66,9 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
     from tqdm import tqdm
 
     run_dir = Path(run_dir)
-    final_path = run_dir / "checkpoints" / "final.ckpt"
-    last_path = run_dir / "checkpoints" / "last.ckpt"
-    if final_path.is_file():  # this step is finished: load and return
+    final_path = final_checkpoint(run_dir)
+    last_path = final_path.with_name("last.ckpt")
+    if is_finished(run_dir):  # this network is trained: load and return
         payload = load_checkpoint(final_path)
         model.load_state_dict(payload["model"])
         return payload["summary"]

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from atdt.config import DataConfig, RuntimeConfig, TrainConfig, to_dict
+from atdt.engine.checkpoint import final_checkpoint, is_finished
 
 COSMETIC_TRAIN = ("log_every", "ckpt_every", "num_workers")  # how often we look, not what is learnt
 EVALUATION_DATA = ("val_split", "test_split")
@@ -99,9 +100,8 @@ def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, sea
         (run_dir / INPUTS).write_text(json.dumps(inputs, indent=1, sort_keys=True, default=str) + "\n")
         marker.write_text(fp + "\n")
     donor = adopt_finished(run_dir, fp, search_root) if primary and search_root is not None else None
-    checkpoints = run_dir / "checkpoints"
-    state = f"reused (same inputs as {donor})" if donor else "reused" if (checkpoints / "final.ckpt").is_file() else (
-        "resuming" if (checkpoints / "last.ckpt").is_file() else "training")
+    state = f"reused (same inputs as {donor})" if donor else "reused" if is_finished(run_dir) else (
+        "resuming" if final_checkpoint(run_dir).with_name("last.ckpt").is_file() else "training")
     print_fn(f"  {run_dir.name}: {state}")
     return fp
 
@@ -117,11 +117,11 @@ def adopt_finished(run_dir, fp: str, search_root) -> Path | None:
         return None
     for marker in sorted(Path(search_root).rglob(MARKER)):
         donor = marker.parent
-        final = donor / "checkpoints" / "final.ckpt"
-        if donor.resolve() == run_dir.resolve() or not final.is_file() or marker.read_text().strip() != fp:
+        if donor.resolve() == run_dir.resolve() or not is_finished(donor) or marker.read_text().strip() != fp:
             continue
-        (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-        staged = run_dir / "checkpoints" / "final.ckpt.adopting"  # a kill mid-copy leaves no final.ckpt
+        final, target = final_checkpoint(donor), final_checkpoint(run_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.with_name("final.ckpt.adopting")  # a kill mid-copy leaves no final.ckpt
         staged.unlink(missing_ok=True)
         try:
             staged.hardlink_to(final)
@@ -132,6 +132,6 @@ def adopt_finished(run_dir, fp: str, search_root) -> Path | None:
                 shutil.copytree(donor / extra, run_dir / extra, dirs_exist_ok=True)
             elif (donor / extra).is_file():
                 shutil.copyfile(donor / extra, run_dir / extra)
-        staged.rename(run_dir / "checkpoints" / "final.ckpt")
+        staged.rename(target)
         return donor
     return None

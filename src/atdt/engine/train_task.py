@@ -4,13 +4,12 @@ and of the Oracle), and load trained ones back from their run folders."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import torch
 
 from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig, from_dict
 from atdt.data.mixed import MixedSampler, TrainingSet
-from atdt.engine.checkpoint import CheckpointError, load_checkpoint
+from atdt.engine.checkpoint import CheckpointError, final_checkpoint, is_finished, load_checkpoint
 from atdt.engine.loop import fit
 from atdt.networks import TaskNetwork, build_task_network
 from atdt.tasks import Task, get_task
@@ -65,8 +64,8 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
 
 def load_task_network(run_dir, map_location="cpu") -> tuple[TaskNetwork, Task, dict]:
     """Rebuild a trained network from ``run_dir/checkpoints/final.ckpt`` (its config travels inside)."""
-    path = Path(run_dir) / "checkpoints" / "final.ckpt"
-    if not path.is_file():
+    path = final_checkpoint(run_dir)
+    if not is_finished(run_dir):
         raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
     payload = load_checkpoint(path, map_location)
     config = payload.get("config") or {}

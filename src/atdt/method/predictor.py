@@ -7,20 +7,39 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from atdt.networks.encoder import Encoder
 from atdt.tasks import Task, get_task
 
 
 class ATDTPredictor(nn.Module):
-    """x (B, 3, H, W) -> raw T2 output (B, C2, H, W) through E1, G and D2."""
+    """x (B, 3, H, W) -> raw T2 output (B, C2, H, W) through E1, G and D2.
 
-    def __init__(self, e1: nn.Module, g: nn.Module, d2: nn.Module, *, depth_scale: float = 1.0):
+    With skip connections (``network.skips``) D2 also reads the shallower stages of an encoder.
+    They come from E2's own stages before the split (``e2_skips``, run on the same image), so
+    every input of D2 lies in the feature space D2 was trained on; only the deepest features,
+    the task-specific ones at the split level, cross from T1 to T2 through G (as in the paper,
+    which has no skips). Those shallow stages see B as the Baseline's do.
+    """
+
+    def __init__(self, e1: nn.Module, g: nn.Module, d2: nn.Module, *, e2_skips: nn.Module | None = None,
+                 depth_scale: float = 1.0):
         super().__init__()
         self.e1, self.g, self.d2 = e1, g, d2
-        self.depth_scale = depth_scale  # f_B / f_A, applied to depth predictions by the callers
+        self.e2_skips = e2_skips  # E2's stages 1..split-1, or None without skips
+        self.depth_scale = depth_scale  # f_B / f_A, stored for `atdt predict`; the runner decides its own
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.e1(x)[-1]  # (B, C1, h, w)
-        return self.d2([self.g(features)], x.shape[-2:])
+        deepest = self.g(self.e1(x)[-1])  # (B, C1, h, w) -> (B, C2, h, w)
+        skips = self.e2_skips(x) if self.e2_skips is not None else []  # [(B, c_i, h_i, w_i)] shallow to deep
+        return self.d2([*skips, deepest], x.shape[-2:])
+
+
+def skip_stages(n2) -> Encoder | None:
+    """The stages of N2's encoder that feed D2's skip connections (all but the deepest), or None."""
+    encoder = n2.encoder
+    if not n2.decoder.skips or len(encoder.stages) < 2:
+        return None
+    return Encoder(list(encoder.stages)[:-1], encoder.out_channels[:-1], encoder.reductions[:-1])
 
 
 FORMAT = 2  # 1 pickled the module itself; 2 stores weights and the settings that rebuild it
@@ -58,10 +77,11 @@ def _rebuild(payload: dict, path) -> ATDTPredictor:
     try:
         network = replace(from_dict(NetworkConfig, payload["network"]), pretrained=None)  # weights come from the file
         g_cfg = dict(payload["transfer"])
-        e1 = build_task_network(network, get_task(payload["task_source"]).out_channels).encoder
-        d2 = build_task_network(network, get_task(payload["task"]).out_channels).decoder
+        n1 = build_task_network(network, get_task(payload["task_source"]).out_channels)
+        n2 = build_task_network(network, get_task(payload["task"]).out_channels)
         g = TransferNetwork(g_cfg.pop("in_channels"), g_cfg.pop("out_channels"), **g_cfg)
-        predictor = ATDTPredictor(e1, g, d2, depth_scale=float(payload["meta"].get("depth_scale", 1.0)))
+        predictor = ATDTPredictor(n1.encoder, g, n2.decoder, e2_skips=skip_stages(n2),
+                                  depth_scale=float(payload["meta"].get("depth_scale", 1.0)))
         predictor.load_state_dict(payload["state_dict"])
     except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

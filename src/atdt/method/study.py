@@ -161,8 +161,11 @@ def _record_wall_time(cfg: ExperimentConfig, study: Study, point: Point, seconds
 def run_study(study: Study, extra_overrides=(), print_fn=print) -> list[PointResult]:
     """Run every point of the study in order (finished steps are reused, so a rerun resumes)."""
     from atdt.method.experiment import run_experiment
+    from atdt.validate import validate_experiment
 
     configs = point_configs(study, extra_overrides)
+    for _, cfg in configs:  # every point, before the first trains: a bad value fails the whole study
+        validate_experiment(cfg)
     print_fn(f"[study {study.name}] {len(configs)} points, base {study.base}, seeds {list(configs[0][1].seeds)}")
     done = []
     for k, (point, cfg) in enumerate(configs, 1):

@@ -9,10 +9,13 @@ import torch
 
 
 @torch.no_grad()
-def qualitative_figure(models: dict, dataset, task, path, *, rows: int = 4, depth_scale: float = 1.0,
+def qualitative_figure(models: dict, dataset, task, path, *, rows: int = 4, depth_scale: float | dict = 1.0,
                        device="cpu") -> Path:
-    """One row per image: RGB, each model's prediction, ground truth."""
+    """One row per image: RGB, each model's prediction, ground truth. ``depth_scale``: one factor
+    for every model, or a dict giving each model (by its title in ``models``) its own."""
     import matplotlib
+
+    from atdt.engine.evaluate import predict
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -27,9 +30,8 @@ def qualitative_figure(models: dict, dataset, task, path, *, rows: int = 4, dept
         image = sample["image"]
         panels = [(image.permute(1, 2, 0).numpy(), "RGB")]
         for name, model in models.items():
-            pred = task.predict(model(image[None].to(device)))[0].cpu()
-            if task.name == "depth":
-                pred = pred * depth_scale
+            scale = depth_scale.get(name, 1.0) if isinstance(depth_scale, dict) else depth_scale
+            pred = predict(model, image[None].to(device), task, scale)[0].cpu()
             panels.append((task.colourise(pred), name))
         panels.append((task.colourise(sample[task.label_key]), "Ground truth"))
         for c, (picture, title) in enumerate(panels):

@@ -6,32 +6,37 @@ import json
 import math
 from pathlib import Path
 
+from atdt.method.methods import labels
 from atdt.report.tables import markdown_table
 
-LABELS = {"baseline": "Baseline", "atdt": "AT/DT", "oracle": "Oracle", "n2": "N2 (trained on A)"}
+LABELS = labels()  # display label of every key under "methods" and "on_domain_a" (atdt.method.methods)
 
 
 def _rows(methods: dict, stds: dict | None = None) -> list[tuple]:
-    return [(LABELS.get(k, k), v, (stds or {}).get(k)) for k, v in methods.items()]
+    names = labels()
+    return [(names.get(k, k), v, (stds or {}).get(k)) for k, v in methods.items()]
 
 
-def render_markdown(results: dict, stds: dict | None = None) -> str:
+def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "figures") -> str:
+    """The tables of ``results`` (one seed's, or the aggregate with ``stds``); figures are linked
+    from ``figure_dir`` relative to the markdown file."""
     task = results["task_target"]
     arrow = {"semantic": "Sem.", "depth": "Dep.", "normals": "Norm."}
     title = f"{arrow[results['task_source']]} -> {arrow[task]}: A = {results['domain_a']}, B = {results['domain_b']}"
     seeds = results.get("seeds", [results.get("seed")])
     lines = [f"# {results['name']}: {title}", "", f"Seeds: {', '.join(map(str, seeds))}"
              + (" (mean ± std)" if stds else ""), "", f"## {task} on B (test split)", "",
-             markdown_table(task, _rows(results["methods"], (stds or {}).get("methods"))),
-             f"## {task} on A (test split; supplementary Tab. 1-2)", "",
-             markdown_table(task, _rows(results["on_domain_a"], (stds or {}).get("on_domain_a")))]
+             markdown_table(task, _rows(results["methods"], (stds or {}).get("methods")))]
+    if results.get("on_domain_a"):
+        lines += [f"## {task} on A (test split; supplementary Tab. 1-2)", "",
+                  markdown_table(task, _rows(results["on_domain_a"], (stds or {}).get("on_domain_a")))]
     if "transfer_loss" in results:
         tl = results["transfer_loss"]
         lines += [f"Transfer loss ||G(E1(x)) - E2(x)||² : A val {tl['val_a']:.4f}, B test {tl['test_b']:.4f}", ""]
     if results.get("depth_scale", 1.0) != 1.0:
         lines += [f"Depth predictions of networks trained on A rescaled by f_B / f_A = {results['depth_scale']:.3f}.", ""]
     for fig in results.get("figures", []):
-        lines += [f"![{Path(fig).stem}](figures/{Path(fig).name})", ""]
+        lines += [f"![{Path(fig).stem}]({figure_dir}/{Path(fig).name})", ""]
     return "\n".join(lines)
 
 
@@ -53,19 +58,26 @@ def _mean_std(values: list):
     return mean, std
 
 
-def write_aggregate(per_seed: list[dict], root: Path) -> dict:
-    """Mean ± std (sample std) of every metric over seeds, into root/results.json|md."""
+def aggregate(per_seed: list[dict], root: Path) -> dict:
+    """Mean ± std (sample std) over seeds of every metric the seeds' results hold; the first
+    seed's figures stand for all."""
     first = per_seed[0]
     agg, stds = {k: first[k] for k in ("name", "task_source", "task_target", "domain_a", "domain_b")}, {}
     agg["seeds"] = [r["seed"] for r in per_seed]
     for key in ("methods", "on_domain_a", "transfer_loss"):
-        agg[key], stds[key] = _mean_std([r[key] for r in per_seed])
+        if key in first:
+            agg[key], stds[key] = _mean_std([r[key] for r in per_seed])
     agg["std"] = stds
     agg["depth_scale"] = first.get("depth_scale", 1.0)
     agg["folder"] = str(root)
-    agg["figures"] = [str(Path(f"seed{per_seed[0]['seed']}") / "figures" / "qualitative.png")]
+    agg["figures"] = [f"seed{first['seed']}/figures/{Path(f).name}" for f in first.get("figures", [])]
+    return agg
+
+
+def write_aggregate(per_seed: list[dict], root: Path) -> dict:
+    """``aggregate`` into root/results.json|md."""
+    agg = aggregate(per_seed, root)
     Path(root).mkdir(parents=True, exist_ok=True)
     (Path(root) / "results.json").write_text(json.dumps(agg, indent=2, default=float))
-    md = render_markdown({**agg, "figures": []}, stds).replace("\n## ", "\n## ", 1)
-    (Path(root) / "results.md").write_text(md + f"\n![qualitative]({agg['figures'][0]})\n")
+    (Path(root) / "results.md").write_text(render_markdown(agg, agg["std"], f"seed{per_seed[0]['seed']}/figures"))
     return agg

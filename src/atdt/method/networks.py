@@ -1,0 +1,194 @@
+"""What an experiment can train: ``NETWORKS``, one entry per network, each declaring its inputs once.
+
+An entry names its type (``TYPES``: how networks of that kind declare their settings and train),
+its task (the experiment's T1, ``"source"``, or T2, ``"target"``), the domains whose training
+splits it learns from (every batch holds equal shares of each), the block of ExperimentConfig that
+holds its settings and the networks it builds on. Its fingerprint (``atdt.engine.reuse``) hashes
+exactly those inputs, so a network is trained once, on demand (``ensure_network``), and reused
+wherever they recur: by every method that needs it, and across experiments and studies (N1 and
+N2 do not depend on G's settings, N2 and the Oracle not on T1). Adding a network is one entry
+in NETWORKS, and a new kind of network one entry in TYPES.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from atdt.config import DataConfig, ExperimentConfig, TrainConfig, to_dict
+from atdt.engine.reuse import data_key, network_inputs, prepare_run
+
+
+@dataclass(frozen=True)
+class Network:
+    """One trainable network of an experiment."""
+
+    type: str  # how it is declared and trained: a key of TYPES
+    domains: tuple[str, ...]  # training splits it learns from: "a", "b" (the experiment's domain_a, domain_b)
+    settings: str  # the ExperimentConfig block holding its settings: n1, n2, oracle, transfer
+    desc: str  # progress label, naming its step of the paper
+    task: str = ""  # "source" (T1) or "target" (T2); G has none: it maps T1's features to T2's
+    builds_on: tuple[str, ...] = ()  # networks it needs, trained first; their fingerprints enter its own
+    folder: str = ""  # its run folder in the seed's folder; "" = its key in NETWORKS
+
+
+class Declared(NamedTuple):
+    """A network's settings as plain values: what its fingerprint hashes and validation checks."""
+
+    task: str  # the task name the fingerprint records ("transfer" for G)
+    network: Any  # a NetworkConfig, or G's settings as a dict
+    train: TrainConfig
+    key: str  # where ``train`` lives in the experiment config (error messages): "n1", "transfer.train"
+    labels: tuple[str, ...]  # label keys the training split of each of its domains must carry
+
+
+@dataclass(frozen=True)
+class NetworkType:
+    declare: Callable[[Network, ExperimentConfig], Declared]
+    train: Callable[..., Any]  # train(entry, seed run, networks it builds on by name, run folder) -> module
+
+
+def _task_name(net: Network, cfg: ExperimentConfig) -> str:
+    return {"source": cfg.task_source, "target": cfg.task_target}[net.task]
+
+
+def _declare_task(net: Network, cfg: ExperimentConfig) -> Declared:
+    from atdt.tasks import TASKS
+
+    task = _task_name(net, cfg)
+    labels = (TASKS[task].label_key,) if task in TASKS else ()  # an unknown task is reported on its own
+    return Declared(task, cfg.network, getattr(cfg, net.settings), net.settings, labels)
+
+
+def _train_task(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
+    from atdt.engine import train_task_network
+
+    d = _declare_task(net, run.cfg)
+    return train_task_network(d.task, [run.train_set(x) for x in net.domains], network=d.network, train=d.train,
+                              runtime=run.cfg.runtime, run_dir=run_dir, fabric=run.fabric, desc=net.desc)
+
+
+def _declare_transfer(net: Network, cfg: ExperimentConfig) -> Declared:
+    t = getattr(cfg, net.settings)
+    layers = {k: v for k, v in to_dict(t).items() if k != "train"}  # G's settings, cache_features included
+    return Declared("transfer", layers, t.train, f"{net.settings}.train", ())
+
+
+def _train_transfer(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
+    from atdt.method.steps import step3_train_transfer
+
+    source, target = (builds_on[name] for name in net.builds_on)  # G maps the first's encoder to the second's
+    (data,) = (run.train_set(x) for x in net.domains)
+    return step3_train_transfer(source.encoder, target.encoder, data, transfer=getattr(run.cfg, net.settings),
+                                runtime=run.cfg.runtime, run_dir=run_dir, fabric=run.fabric, desc=net.desc)
+
+
+TYPES: dict[str, NetworkType] = {
+    "task": NetworkType(_declare_task, _train_task),  # N = D(E(x)) for one task (atdt.engine.train_task_network)
+    "transfer": NetworkType(_declare_transfer, _train_transfer),  # G between two frozen encoders (step 3)
+}
+
+NETWORKS: dict[str, Network] = {
+    # Step 1 (Sec. 3.3): T1 on A and B, one shared network whose every batch is half A, half B, so
+    # E1 gives both domains one representation (ablation Sec. 6.2)
+    "n1": Network("task", task="source", domains=("a", "b"), settings="n1", desc="step 1: N1 on A+B"),
+    # Step 2 (Sec. 3.4): T2 on A, the only domain with T2 labels; applied to B as it is, the Baseline
+    "n2": Network("task", task="target", domains=("a",), settings="n2", desc="step 2: N2 on A"),
+    # the Oracle: T2 trained with B's labels, the reference AT/DT tries to approach
+    "oracle": Network("task", task="target", domains=("b",), settings="oracle", desc="oracle: N2 on B"),
+    # Step 3 (Sec. 3.5): G from N1's deepest features to N2's, on A only, both encoders frozen
+    "g": Network("transfer", domains=("a",), settings="transfer", desc="step 3: G on A", builds_on=("n1", "n2"),
+                 folder="transfer"),
+}
+
+
+def folder_of(name: str) -> str:
+    return NETWORKS[name].folder or name
+
+
+def networks_needed(names: Iterable[str]) -> list[str]:
+    """``names`` and every network they build on, in NETWORKS order (a network after its inputs)."""
+    wanted, stack = set(), list(names)
+    while stack:
+        name = stack.pop()
+        if name not in wanted:
+            wanted.add(name)
+            stack.extend(NETWORKS[name].builds_on)
+    return [name for name in NETWORKS if name in wanted]
+
+
+def declare(name: str, cfg: ExperimentConfig) -> Declared:
+    net = NETWORKS[name]
+    return TYPES[net.type].declare(net, cfg)
+
+
+def declared_inputs(name: str, cfg: ExperimentConfig, data_keys: dict[str, dict], fingerprints: dict[str, str]) -> dict:
+    """What network ``name``'s fingerprint hashes: its declared settings, the data keys of its
+    domains (``atdt.engine.reuse.data_key``) and the fingerprints of the networks it builds on."""
+    net, d = NETWORKS[name], declare(name, cfg)
+    return network_inputs(d.task, [data_keys[x] for x in net.domains], d.network, d.train, cfg.runtime,
+                          builds_on=tuple(fingerprints[b] for b in net.builds_on))
+
+
+def domain_config(cfg: ExperimentConfig, domain: str) -> DataConfig:
+    return getattr(cfg, f"domain_{domain}")
+
+
+def open_split(data: DataConfig, split: str, *, train: bool):
+    """A split of a domain; a training split with the domain's training options (limit, proxy depth, skip_bad)."""
+    from atdt.data import load_dataset
+
+    kwargs = {"limit": data.limit, "depth_root": data.depth_root, "skip_bad": data.skip_bad} if train else {}
+    return load_dataset(data.name, data.root, split, **kwargs, **data.options)
+
+
+@dataclass
+class SeedRun:
+    """One seed of an experiment while its networks train: the config (runtime.seed = this seed),
+    the seed's folder, the fabric, the training splits opened so far and the networks trained so
+    far with their fingerprints and training times (seconds, by run folder)."""
+
+    cfg: ExperimentConfig
+    folder: Path
+    fabric: Any
+    print_fn: Callable = print
+    networks: dict = field(default_factory=dict)
+    fingerprints: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    splits: dict = field(default_factory=dict)  # domain -> (its training split, the split's data key)
+
+    def _opened(self, domain: str) -> tuple:
+        if domain not in self.splits:  # opened once, when a network first needs it
+            data = domain_config(self.cfg, domain)
+            dataset = open_split(data, data.train_split, train=True)
+            self.splits[domain] = dataset, data_key(data, dataset)
+        return self.splits[domain]
+
+    def train_set(self, domain: str):
+        return self._opened(domain)[0]
+
+    def data_key(self, domain: str) -> dict:
+        return self._opened(domain)[1]
+
+
+def ensure_network(name: str, run: SeedRun):
+    """Network ``name`` of this seed, trained if need be (after the networks it builds on): a run
+    folder holding it with the same inputs is reused, an unfinished one resumes, one with other
+    inputs is moved aside (``atdt.engine.reuse.prepare_run``)."""
+    if name in run.networks:
+        return run.networks[name]
+    net = NETWORKS[name]
+    builds_on = {b: ensure_network(b, run) for b in net.builds_on}
+    t0 = time.perf_counter()
+    run_dir = run.folder / folder_of(name)
+    inputs = declared_inputs(name, run.cfg, {x: run.data_key(x) for x in net.domains}, run.fingerprints)
+    # a network that another experiment under out/ trained with the same inputs is adopted
+    fp = prepare_run(run_dir, inputs, run.print_fn, primary=run.fabric.is_global_zero, search_root=run.cfg.out)
+    run.fabric.barrier()
+    run.networks[name] = TYPES[net.type].train(net, run, builds_on, run_dir)
+    run.fingerprints[name] = fp
+    run.timings[folder_of(name)] = time.perf_counter() - t0
+    return run.networks[name]

@@ -136,6 +136,8 @@ class ExperimentConfig:
     n2: TrainConfig = field(default_factory=TrainConfig)
     oracle: TrainConfig = field(default_factory=TrainConfig)
     transfer: TransferConfig = field(default_factory=TransferConfig)
+    # CycleGAN between A and B, trained only when a method tests on B like A (cyclegan, atdt_cyclegan)
+    translate: TranslationConfig = field(default_factory=lambda: TranslationConfig())
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     seeds: tuple[int, ...] = (0,)
     methods: tuple[str, ...] = ("baseline", "atdt", "oracle")  # evaluated, in this order (atdt.method.methods)
@@ -171,6 +173,20 @@ class GANTrainConfig:
     num_workers: int = 0
     log_every: int = 100
     ckpt_every: int = 1000
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    """The CycleGAN of an experiment (network ``translation``, which makes the "B like A" domain of the
+    methods cyclegan and atdt_cyclegan): TranslateConfig's network and train blocks, by default the
+    settings of experiments/translate_demo.yaml. With the same data, settings, seed and precision it
+    is the translation `atdt translate` trains (one fingerprint), so either reuses the other's."""
+
+    network: CycleGANConfig = field(default_factory=lambda: CycleGANConfig(width=16, blocks=6, disc_width=32, disc_layers=2))
+    train: GANTrainConfig = field(
+        default_factory=lambda: GANTrainConfig(steps=1500, crop=(64, 64), log_every=25, ckpt_every=250)
+    )
+    seed: int | None = None  # None: each seed of the experiment trains its own; a number: one translation for all
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 The run folder ``cfg.out`` holds config.yaml, checkpoints/, logs/train.csv, fingerprint.* (the
 reuse rule of `atdt run`: changed inputs move the folder aside), b_like_a/ (the dataset, world
 format), b_like_a-proxy/ (B's proxy depth under the new names, when B has a ``depth_root``),
-distances.json and contact_sheet.png.
+distances.json and contact_sheet.png. The experiment runner's ``translation`` network
+(``atdt.method.translation``) is the same pipeline: ``open_training``, ``translation_inputs`` and
+``translate`` with a config it builds, so the two share a trained translation.
 """
 
 from __future__ import annotations
@@ -25,29 +27,50 @@ def _short(domain: str) -> str:
     return domain.split("/")[-1].split("+")[0]  # "world/camera+proxy" -> "camera"
 
 
-def run_translation(cfg: TranslateConfig, print_fn=print) -> dict:
-    """Train B <-> A (resuming or reusing a run with the same inputs), translate B's train, val
-    and test splits, write the distance report and the contact sheet. Returns
-    {"run", "dataset", "proxy", "training", "distances", "contact_sheet"}."""
-    from atdt.engine import make_fabric
-    from atdt.engine.reuse import data_key, network_inputs, prepare_run
-    from atdt.translate.report import contact_sheet, distance_report, format_distances
-    from atdt.translate.train import train_cyclegan
-    from atdt.translate.write import write_b_like_a
-    from atdt.validate import validate_translation
-
-    validate_translation(cfg)
+def open_training(cfg: TranslateConfig) -> tuple:
+    """A's and B's training splits as CycleGAN reads them (images only: no proxy labels); raises
+    ValueError if ``train.crop`` is larger than their images."""
     a_train, b_train = _open(cfg.domain_a, cfg.domain_a.train_split, True), _open(cfg.domain_b, cfg.domain_b.train_split, True)
     if cfg.train.crop is not None:
         for ds in (a_train, b_train):
             h, w = ds[0]["image"].shape[-2:]
             if cfg.train.crop[0] > h or cfg.train.crop[1] > w:
                 raise ValueError(f"train.crop {list(cfg.train.crop)} is larger than the images of {ds.domain} ({h}x{w})")
+    return a_train, b_train
+
+
+def translation_inputs(cfg: TranslateConfig, a_train, b_train) -> dict:
+    """What the translation's fingerprint hashes (``atdt.engine.reuse``): both training sets, the
+    network and training settings, the seed and the precision."""
+    from atdt.engine.reuse import data_key, network_inputs
+
+    return network_inputs("cyclegan", [data_key(cfg.domain_a, a_train), data_key(cfg.domain_b, b_train)],
+                          cfg.network, cfg.train, cfg.runtime)
+
+
+def run_translation(cfg: TranslateConfig, print_fn=print) -> dict:
+    """Train B <-> A (resuming or reusing a run with the same inputs), translate B's train, val
+    and test splits, write the distance report and the contact sheet. Returns
+    {"run", "dataset", "proxy", "training", "distances", "contact_sheet"}."""
+    from atdt.engine import make_fabric
+    from atdt.engine.reuse import prepare_run
+    from atdt.validate import validate_translation
+
+    validate_translation(cfg)
+    a_train, b_train = open_training(cfg)
+    fp = prepare_run(Path(cfg.out), translation_inputs(cfg, a_train, b_train), print_fn=print_fn)
+    return translate(cfg, a_train, b_train, fp, make_fabric(cfg.runtime), print_fn)[1]
+
+
+def translate(cfg: TranslateConfig, a_train, b_train, fingerprint: str, fabric, print_fn=print) -> tuple:
+    """Train (or load) CycleGAN in ``cfg.out``, write "B like A" there and report; the run folder
+    is prepared (``prepare_run``). Returns (the CycleGAN networks, the dict of ``run_translation``)."""
+    from atdt.data import load_dataset
+    from atdt.translate.report import contact_sheet, distance_report, format_distances
+    from atdt.translate.train import train_cyclegan
+    from atdt.translate.write import write_b_like_a
+
     run = Path(cfg.out)
-    inputs = network_inputs("cyclegan", [data_key(cfg.domain_a, a_train), data_key(cfg.domain_b, b_train)],
-                            cfg.network, cfg.train, cfg.runtime)
-    fp = prepare_run(run, inputs, print_fn=print_fn)
-    fabric = make_fabric(cfg.runtime)
     nets, training = train_cyclegan(fabric, a_train, b_train, network=cfg.network, train=cfg.train,
                                     seed=cfg.runtime.seed, run_dir=run, config=cfg, progress=cfg.runtime.progress,
                                     channels_last=cfg.runtime.channels_last)
@@ -55,11 +78,9 @@ def run_translation(cfg: TranslateConfig, print_fn=print) -> dict:
     b = cfg.domain_b
     splits = list(dict.fromkeys([b.train_split, b.val_split, b.test_split]))
     domain = f"{_short(b_train.domain)}-like-{_short(a_train.domain)}"
-    source = {"fingerprint": fp, "a": a_train.domain, "b": b_train.domain}
+    source = {"fingerprint": fingerprint, "a": a_train.domain, "b": b_train.domain}
     written = write_b_like_a(nets.g_ba, b, run / "b_like_a", domain=domain, splits=splits, device=fabric.device,
                              source=source, progress=cfg.runtime.progress)
-
-    from atdt.data import load_dataset
 
     b_test = _open(b, b.test_split)
     like_test = load_dataset("world", written["root"], b.test_split)
@@ -71,5 +92,5 @@ def run_translation(cfg: TranslateConfig, print_fn=print) -> dict:
     if cfg.sheet_rows:
         sheet = contact_sheet(a_train, b_test, like_test, run / "contact_sheet.png", rows=cfg.sheet_rows,
                               pool=cfg.report_limit)
-    return {"run": str(run), "dataset": written["root"], "proxy": written["proxy"], "training": training,
-            "distances": report, "contact_sheet": str(sheet) if sheet else None}
+    return nets, {"run": str(run), "dataset": written["root"], "proxy": written["proxy"], "training": training,
+                  "distances": report, "contact_sheet": str(sheet) if sheet else None}

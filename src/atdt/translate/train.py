@@ -129,6 +129,7 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
 
     run_dir = Path(run_dir)
     final_path, last_path = run_dir / "checkpoints" / "final.ckpt", run_dir / "checkpoints" / "last.ckpt"
+    torch.manual_seed(seed)  # the init depends on the seed alone, not on what ran before (an experiment's networks)
     nets = CycleGAN(**to_dict(network))
     if final_path.is_file():
         payload = load_checkpoint(final_path)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atdt.config import (ConfigError, DataConfig, ExperimentConfig, NetworkConfig, RuntimeConfig, TaskTrainConfig, TrainConfig,
-                         TranslateConfig)
+from atdt.config import (ConfigError, CycleGANConfig, DataConfig, ExperimentConfig, GANTrainConfig, NetworkConfig,
+                         RuntimeConfig, TaskTrainConfig, TrainConfig, TranslateConfig)
 
 
 def _positive(problems: list, key: str, value, minimum: int = 1) -> None:
@@ -125,7 +125,7 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
     """Everything `atdt run` will need, checked up front; raises ConfigError listing every problem.
     Only the networks the chosen methods need are checked, with the training splits they read."""
     from atdt.method.methods import networks_for
-    from atdt.method.networks import NETWORKS, declare
+    from atdt.method.networks import DERIVED, NETWORKS, declare
     from atdt.tasks import TASKS
 
     problems: list[str] = []
@@ -149,21 +149,45 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
     check_runtime(problems, "runtime", cfg.runtime)
     world = max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
     trains: dict[str, list[str]] = {}  # domain -> label keys its training split must carry
+    translations = []  # networks of type translate: CycleGAN, which translates every split of B
     for network in networks_for(_check_methods(problems, cfg.methods)):
         declared = declare(network, cfg)
-        check_train(problems, declared.key, declared.train, domains=len(NETWORKS[network].domains), world_size=world)
-        for domain in NETWORKS[network].domains:
-            labels = trains.setdefault(domain, [])
+        if isinstance(declared.train, GANTrainConfig):
+            translations.append(network)
+            settings = NETWORKS[network].settings
+            check_cyclegan(problems, f"{settings}.", declared.network, declared.train)
+            _positive(problems, f"{settings}.seed", getattr(cfg, settings).seed, 0)
+        else:
+            check_train(problems, declared.key, declared.train, domains=len(NETWORKS[network].domains), world_size=world)
+        for domain in NETWORKS[network].domains:  # a derived domain (B like A) carries its source's labels
+            labels = trains.setdefault(DERIVED[domain].source if domain in DERIVED else domain, [])
             labels += [k for k in declared.labels if k not in labels]
+    if translations:
+        check_translation_runtime(problems, cfg.runtime)
     _positive(problems, "transfer.layers", cfg.transfer.layers, 5)
     if cfg.transfer.down not in (0, 1, 2):
         problems.append(f"transfer.down: G's stride-2 layers must be 0, 1 or 2, got {cfg.transfer.down}")
     _positive(problems, "transfer.width", cfg.transfer.width)
     t2 = _label(cfg.task_target)
-    for domain, evaluation in (("a", {"val_split": (), "test_split": t2}), ("b", {"test_split": t2})):
+    b_splits = {"val_split": (), "test_split": t2} if translations else {"test_split": t2}  # all of B is translated
+    for domain, evaluation in (("a", {"val_split": (), "test_split": t2}), ("b", b_splits)):
         train = {"train_split": tuple(trains[domain])} if domain in trains else {}
         check_domain(problems, f"domain_{domain}", getattr(cfg, f"domain_{domain}"), {**train, **evaluation})
+    if translations and not problems:
+        _check_translation_crop(problems, cfg, translations)
     _raise(problems, f"experiment config {cfg.name!r}")
+
+
+def _check_translation_crop(problems: list, cfg: ExperimentConfig, networks: list[str]) -> None:
+    from atdt.method.networks import NETWORKS
+    from atdt.method.translation import translate_config
+    from atdt.translate.pipeline import open_training
+
+    for network in networks:
+        try:
+            open_training(translate_config(NETWORKS[network], cfg, cfg.out))
+        except ValueError as err:
+            problems.append(f"{NETWORKS[network].settings}.{err}")
 
 
 def validate_task_training(cfg: TaskTrainConfig) -> None:
@@ -187,31 +211,40 @@ def validate_task_training(cfg: TaskTrainConfig) -> None:
 TRANSLATE_PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
 
 
-def validate_translation(cfg: TranslateConfig) -> None:
-    """Everything `atdt translate` will need, checked up front; raises ConfigError."""
-    problems: list[str] = []
-    n, t, r = cfg.network, cfg.train, cfg.runtime
+def check_cyclegan(problems: list, prefix: str, n: CycleGANConfig, t: GANTrainConfig) -> None:
+    """CycleGAN's network and training settings; keys are ``<prefix>network.*``, ``<prefix>train.*``."""
     for key in ("width", "disc_width", "disc_layers"):
-        _positive(problems, f"network.{key}", getattr(n, key))
+        _positive(problems, f"{prefix}network.{key}", getattr(n, key))
     for key in ("blocks", "down"):
-        _positive(problems, f"network.{key}", getattr(n, key), 0)
+        _positive(problems, f"{prefix}network.{key}", getattr(n, key), 0)
     for key in ("steps", "batch_size", "log_every", "ckpt_every"):
-        _positive(problems, f"train.{key}", getattr(t, key))
+        _positive(problems, f"{prefix}train.{key}", getattr(t, key))
     for key in ("num_workers", "pool_size", "cycle", "identity"):
-        _positive(problems, f"train.{key}", getattr(t, key), 0)
+        _positive(problems, f"{prefix}train.{key}", getattr(t, key), 0)
     if t.crop is not None and min(t.crop) < 1:
-        problems.append(f"train.crop: both sizes must be >= 1, got {list(t.crop)}")
+        problems.append(f"{prefix}train.crop: both sizes must be >= 1, got {list(t.crop)}")
     if not t.lr > 0:
-        problems.append(f"train.lr: must be > 0, got {t.lr}")
+        problems.append(f"{prefix}train.lr: must be > 0, got {t.lr}")
     if not 0 <= t.beta1 < 1:
-        problems.append(f"train.beta1: must be in [0, 1), got {t.beta1}")
+        problems.append(f"{prefix}train.beta1: must be in [0, 1), got {t.beta1}")
     if not 0 <= t.decay_from <= 1:
-        problems.append(f"train.decay_from: must be a fraction of the steps in [0, 1], got {t.decay_from}")
-    check_runtime(problems, "runtime", r)
+        problems.append(f"{prefix}train.decay_from: must be a fraction of the steps in [0, 1], got {t.decay_from}")
+
+
+def check_translation_runtime(problems: list, r: RuntimeConfig) -> None:
     if r.devices * r.num_nodes != 1:
         problems.append(f"runtime.devices: translation trains on one device, got {r.devices} x {r.num_nodes} node(s)")
     if r.precision not in TRANSLATE_PRECISIONS:
         problems.append(f"runtime.precision: translation supports {', '.join(TRANSLATE_PRECISIONS)}, got {r.precision!r}")
+
+
+def validate_translation(cfg: TranslateConfig) -> None:
+    """Everything `atdt translate` will need, checked up front; raises ConfigError."""
+    problems: list[str] = []
+    r = cfg.runtime
+    check_cyclegan(problems, "", cfg.network, cfg.train)
+    check_runtime(problems, "runtime", r)
+    check_translation_runtime(problems, r)
     _positive(problems, "runtime.seed", r.seed, 0)
     _positive(problems, "report_limit", cfg.report_limit)
     _positive(problems, "sheet_rows", cfg.sheet_rows, 0)

@@ -10,54 +10,58 @@ from pathlib import Path
 
 from atdt.config import ExperimentConfig, save_config, to_dict
 from atdt.method.methods import METHODS, Evaluation, depth_scale, networks_for
-from atdt.method.networks import SeedRun, domain_config, ensure_network, open_split
+from atdt.method.networks import SeedRun, ensure_network, open_split
 
 
-def _evaluation(cfg: ExperimentConfig, folder: Path, fabric) -> Evaluation:
+def _evaluation(run: SeedRun) -> Evaluation:
     from atdt.data.subset import first_n
     from atdt.engine import mean_focal
     from atdt.tasks import get_task
 
+    cfg, fabric = run.cfg, run.fabric
     task = get_task(cfg.task_target)
     test = {}
-    for domain in ("a", "b"):
-        data = domain_config(cfg, domain)
+    for domain in dict.fromkeys(["a", "b", *(METHODS[m].test_on for m in cfg.methods)]):
+        data = run.domain(domain)
         test[domain] = open_split(data, data.test_split, train=False)
         if cfg.eval_limit is not None:
             test[domain] = first_n(test[domain], min(cfg.eval_limit, len(test[domain])))
     a = cfg.domain_a
     # networks trained on A see B's images through A's camera: depth scales by f_B / f_A
     ratio = mean_focal(test["b"]) / mean_focal(test["a"]) if task.name == "depth" else 1.0
-    return Evaluation(cfg, task, test, open_split(a, a.val_split, train=False), ratio, fabric.device, folder,
+    return Evaluation(cfg, task, test, open_split(a, a.val_split, train=False), ratio, fabric.device, run.folder,
                       write=fabric.is_global_zero)
 
 
 def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
-    """Every chosen method on B's test split, those with an ``on_a`` row on A's too, the
-    qualitative figure and each method's extras; the part of results.json they fill."""
+    """Every chosen method on the test split it names (``test_on``: B's, or B like A's), those with
+    an ``on_a`` row on A's too, the qualitative figure of each such split and each method's extras;
+    the part of results.json they fill."""
     from atdt.engine import evaluate
     from atdt.report.figures import qualitative_figure
 
     chosen = {name: METHODS[name] for name in run.cfg.methods}
     predictors = {name: m.predictor(run.networks).to(ev.device).eval() for name, m in chosen.items()}
     kw = {"device": ev.device, "progress": run.cfg.runtime.progress}
-    on_b = {name: evaluate(predictors[name], ev.test["b"], ev.task, depth_scale=depth_scale(m, "b", ev),
-                           desc=f"{m.label} on B", **kw) for name, m in chosen.items()}
+    on_b = {name: evaluate(predictors[name], ev.test[m.test_on], ev.task, depth_scale=depth_scale(m, m.test_on, ev),
+                           desc=f"{m.label} on {ev.test[m.test_on].domain}", **kw) for name, m in chosen.items()}
     on_a = {m.on_a[0]: evaluate(predictors[name], ev.test["a"], ev.task, depth_scale=depth_scale(m, "a", ev),
                                 desc=f"{m.on_a[1]} on A", **kw) for name, m in chosen.items() if m.on_a}
     figures, extras = [], {}
-    shown = {m.label: name for name, m in chosen.items() if m.figure}
-    if shown and ev.write:
-        figures.append(str(qualitative_figure(
-            {label: predictors[name] for label, name in shown.items()}, ev.test["b"], ev.task,
-            ev.folder / "figures" / "qualitative.png", device=ev.device,
-            depth_scale={label: depth_scale(chosen[name], "b", ev) for label, name in shown.items()})))
+    for domain in dict.fromkeys(m.test_on for m in chosen.values()):  # one figure per test split: B, B like A
+        shown = {m.label: name for name, m in chosen.items() if m.figure and m.test_on == domain}
+        if shown and ev.write:
+            figures.append(str(qualitative_figure(
+                {label: predictors[name] for label, name in shown.items()}, ev.test[domain], ev.task,
+                ev.folder / "figures" / ("qualitative.png" if domain == "b" else f"qualitative-{domain}.png"),
+                device=ev.device, depth_scale={label: depth_scale(chosen[name], domain, ev) for label, name in shown.items()})))
     for m in chosen.values():
         if m.extras is not None:
             more = m.extras(run.networks, ev)
             figures += more.pop("figures", [])
             extras.update(more)
-    return {"methods": on_b, "on_domain_a": on_a, **extras, "figures": figures}
+    tested_on = {name: ev.test[m.test_on].domain for name, m in chosen.items()}
+    return {"methods": on_b, "tested_on": tested_on, "on_domain_a": on_a, **extras, "figures": figures}
 
 
 def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -> dict:
@@ -74,7 +78,7 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
     for name in networks_for(cfg.methods):
         ensure_network(name, run)
     t0 = time.perf_counter()
-    ev = _evaluation(cfg, folder, fabric)
+    ev = _evaluation(run)
     for network in run.networks.values():
         network.to(ev.device).eval()
     evaluated = evaluate_methods(run, ev)

@@ -8,6 +8,10 @@ exactly those inputs, so a network is trained once, on demand (``ensure_network`
 wherever they recur: by every method that needs it, and across experiments and studies (N1 and
 N2 do not depend on G's settings, N2 and the Oracle not on T1). Adding a network is one entry
 in NETWORKS, and a new kind of network one entry in TYPES.
+
+Besides the experiment's domains "a" and "b", a network can learn from (and a method be tested
+on) a domain that another network makes (``DERIVED``): "b_like_a", B translated to look like A by
+the ``translation`` network. Asking for such a domain trains its maker first.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, NamedTuple
 
 from atdt.config import DataConfig, ExperimentConfig, TrainConfig, to_dict
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
+from atdt.method import translation
 
 
 @dataclass(frozen=True)
@@ -27,8 +32,8 @@ class Network:
     """One trainable network of an experiment."""
 
     type: str  # how it is declared and trained: a key of TYPES
-    domains: tuple[str, ...]  # training splits it learns from: "a", "b" (the experiment's domain_a, domain_b)
-    settings: str  # the ExperimentConfig block holding its settings: n1, n2, oracle, transfer
+    domains: tuple[str, ...]  # training splits it learns from: "a", "b" (the experiment's domain_a, domain_b), or DERIVED
+    settings: str  # the ExperimentConfig block holding its settings: n1, n2, oracle, transfer, translate
     desc: str  # progress label, naming its step of the paper
     task: str = ""  # "source" (T1) or "target" (T2); G has none: it maps T1's features to T2's
     builds_on: tuple[str, ...] = ()  # networks it needs, trained first; their fingerprints enter its own
@@ -49,6 +54,17 @@ class Declared(NamedTuple):
 class NetworkType:
     declare: Callable[[Network, ExperimentConfig], Declared]
     train: Callable[..., Any]  # train(entry, seed run, networks it builds on by name, run folder) -> module
+    # inputs(entry, seed run, run folder) -> what its fingerprint hashes, where not ``declared_inputs``
+    inputs: Callable[..., dict] | None = None
+    # product(entry, config, run folder) -> the DataConfig of the domain it makes (DERIVED), once trained
+    product: Callable[..., DataConfig] | None = None
+
+
+class Derived(NamedTuple):
+    """A domain that a network makes; read like the experiment's own once that network is trained."""
+
+    made_by: str  # the NETWORKS entry (its type has a ``product``)
+    source: str  # the domain it is made from: it carries that domain's labels and cameras
 
 
 def _task_name(net: Network, cfg: ExperimentConfig) -> str:
@@ -89,6 +105,9 @@ def _train_transfer(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
 TYPES: dict[str, NetworkType] = {
     "task": NetworkType(_declare_task, _train_task),  # N = D(E(x)) for one task (atdt.engine.train_task_network)
     "transfer": NetworkType(_declare_transfer, _train_transfer),  # G between two frozen encoders (step 3)
+    # CycleGAN between A and B, as `atdt translate` (atdt.method.translation); makes B like A
+    "translate": NetworkType(translation.declare_translation, translation.train_translation,
+                             inputs=translation.translation_inputs, product=translation.b_like_a),
 }
 
 NETWORKS: dict[str, Network] = {
@@ -102,6 +121,19 @@ NETWORKS: dict[str, Network] = {
     # Step 3 (Sec. 3.5): G from N1's deepest features to N2's, on A only, both encoders frozen
     "g": Network("transfer", domains=("a",), settings="transfer", desc="step 3: G on A", builds_on=("n1", "n2"),
                  folder="transfer"),
+    # Sec. 5.3 / supp. Sec. 1.4: CycleGAN between A and B; its product, B like A, is the domain b_like_a
+    "translation": Network("translate", domains=("a", "b"), settings="translate", desc="CycleGAN: B like A"),
+    # AT/DT + CycleGAN, step 1: T1 on A and B like A (the paper's N1 on A and BlikeA)
+    "n1_cyclegan": Network("task", task="source", domains=("a", "b_like_a"), settings="n1",
+                           desc="step 1: N1 on A+(B like A)"),
+    # AT/DT + CycleGAN, step 3: G on A from that N1's features to N2's
+    "g_cyclegan": Network("transfer", domains=("a",), settings="transfer", desc="step 3: G on A (N1 of A+(B like A))",
+                          builds_on=("n1_cyclegan", "n2"), folder="transfer_cyclegan"),
+}
+
+DERIVED: dict[str, Derived] = {
+    # B's images translated to look like A (the paper's CityscapesLikeCarla, "BlikeA"), B's labels
+    "b_like_a": Derived(made_by="translation", source="b"),
 }
 
 
@@ -109,14 +141,20 @@ def folder_of(name: str) -> str:
     return NETWORKS[name].folder or name
 
 
+def makers(domains: Iterable[str]) -> list[str]:
+    """The networks that make the DERIVED ones among ``domains``."""
+    return [DERIVED[d].made_by for d in domains if d in DERIVED]
+
+
 def networks_needed(names: Iterable[str]) -> list[str]:
-    """``names`` and every network they build on, in NETWORKS order (a network after its inputs)."""
+    """``names``, every network they build on and the makers of the domains they learn from, in
+    NETWORKS order (a network after its inputs)."""
     wanted, stack = set(), list(names)
     while stack:
         name = stack.pop()
         if name not in wanted:
             wanted.add(name)
-            stack.extend(NETWORKS[name].builds_on)
+            stack.extend([*NETWORKS[name].builds_on, *makers(NETWORKS[name].domains)])
     return [name for name in NETWORKS if name in wanted]
 
 
@@ -160,11 +198,25 @@ class SeedRun:
     timings: dict = field(default_factory=dict)
     splits: dict = field(default_factory=dict)  # domain -> (its training split, the split's data key)
 
+    def domain(self, key: str) -> DataConfig:
+        """Domain ``key``: the experiment's domain_a / domain_b, or a DERIVED one (its maker trained first)."""
+        if key not in DERIVED:
+            return domain_config(self.cfg, key)
+        name = DERIVED[key].made_by
+        ensure_network(name, self)
+        net = NETWORKS[name]
+        return TYPES[net.type].product(net, self.cfg, self.folder / folder_of(name))
+
     def _opened(self, domain: str) -> tuple:
         if domain not in self.splits:  # opened once, when a network first needs it
-            data = domain_config(self.cfg, domain)
+            data = self.domain(domain)
             dataset = open_split(data, data.train_split, train=True)
-            self.splits[domain] = dataset, data_key(data, dataset)
+            if domain in DERIVED:  # its files lie in this seed's folder: keyed by what made it, and from what
+                made = DERIVED[domain]
+                key = {"domain": domain, "made_by": self.fingerprints[made.made_by], "from": self.data_key(made.source)}
+            else:
+                key = data_key(data, dataset)
+            self.splits[domain] = dataset, key
         return self.splits[domain]
 
     def train_set(self, domain: str):
@@ -182,13 +234,15 @@ def ensure_network(name: str, run: SeedRun):
         return run.networks[name]
     net = NETWORKS[name]
     builds_on = {b: ensure_network(b, run) for b in net.builds_on}
+    data_keys = {x: run.data_key(x) for x in net.domains}  # a DERIVED domain's maker trains here, before the clock
     t0 = time.perf_counter()
     run_dir = run.folder / folder_of(name)
-    inputs = declared_inputs(name, run.cfg, {x: run.data_key(x) for x in net.domains}, run.fingerprints)
+    kind = TYPES[net.type]
+    inputs = kind.inputs(net, run, run_dir) if kind.inputs else declared_inputs(name, run.cfg, data_keys, run.fingerprints)
     # a network that another experiment under out/ trained with the same inputs is adopted
     fp = prepare_run(run_dir, inputs, run.print_fn, primary=run.fabric.is_global_zero, search_root=run.cfg.out)
     run.fabric.barrier()
-    run.networks[name] = TYPES[net.type].train(net, run, builds_on, run_dir)
+    run.networks[name] = kind.train(net, run, builds_on, run_dir)
     run.fingerprints[name] = fp
     run.timings[folder_of(name)] = time.perf_counter() - t0
     return run.networks[name]

@@ -27,6 +27,11 @@ def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "
     lines = [f"# {results['name']}: {title}", "", f"Seeds: {', '.join(map(str, seeds))}"
              + (" (mean ± std)" if stds else ""), "", f"## {task} on B (test split)", "",
              markdown_table(task, _rows(results["methods"], (stds or {}).get("methods")))]
+    names = labels()
+    elsewhere = {k: d for k, d in results.get("tested_on", {}).items() if d != results["domain_b"]}
+    if elsewhere:  # the CycleGAN methods: B's test images translated to look like A, B's labels
+        lines += ["Tested on another version of B's test split (its images translated, its labels B's): "
+                  + "; ".join(f"{names.get(k, k)} on {d}" for k, d in elsewhere.items()) + ".", ""]
     if results.get("on_domain_a"):
         lines += [f"## {task} on A (test split; supplementary Tab. 1-2)", "",
                   markdown_table(task, _rows(results["on_domain_a"], (stds or {}).get("on_domain_a")))]
@@ -63,6 +68,8 @@ def aggregate(per_seed: list[dict], root: Path) -> dict:
     seed's figures stand for all."""
     first = per_seed[0]
     agg, stds = {k: first[k] for k in ("name", "task_source", "task_target", "domain_a", "domain_b")}, {}
+    if "tested_on" in first:
+        agg["tested_on"] = first["tested_on"]
     agg["seeds"] = [r["seed"] for r in per_seed]
     for key in ("methods", "on_domain_a", "transfer_loss"):
         if key in first:

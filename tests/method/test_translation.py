@@ -13,6 +13,8 @@ from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network, mean_focal
 from atdt.method.methods import METHODS, networks_for
 from atdt.method.networks import DERIVED, NETWORKS, TYPES, networks_needed
+from atdt.method.study import load_study, point_configs, resolve_study
+from atdt.report.paper import PAPER_TABLES
 from atdt.tasks import get_task
 
 FOUR = "methods=[baseline,atdt,cyclegan,atdt_cyclegan]"
@@ -143,3 +145,19 @@ def test_the_runner_adopts_the_translation_of_atdt_translate_and_rescales_depth(
     assert _same(evaluate(n2.eval(), like, depth, depth_scale=ratio, **kw), scores)
     assert not _same(evaluate(n2.eval(), like, depth, **kw), scores)  # rescaled, as on B
     assert not _same(evaluate(n2.eval(), b, depth, depth_scale=ratio, **kw), scores)  # not B's own images
+
+
+def test_the_shipped_cyclegan_study_gives_tab3_and_tab4():
+    study = load_study(resolve_study("cyclegan"))
+    assert study.base == "demo" and study.seeds == (0, 1, 2)
+    configs = point_configs(study)
+    assert [(p.table, p.label) for p, _ in configs] == [("tab3", "c"), ("tab4", "b")]
+    for point, cfg in configs:
+        paper = PAPER_TABLES[point.table]
+        assert (cfg.task_source, cfg.task_target) == (paper.task_source, paper.task_target)
+        assert cfg.methods == tuple(paper.settings[point.label].methods) == ("baseline", "atdt", "cyclegan", "atdt_cyclegan")
+        assert (cfg.domain_a.root, cfg.domain_b.root, cfg.domain_b.depth_root) == (
+            "data/world/clean", "data/world/camera", "data/world/camera-proxy")
+        assert "translation" in networks_for(cfg.methods) and cfg.seeds == (0, 1, 2)
+    # the two points share each seed's translation: its settings do not depend on the tasks
+    assert configs[0][1].translate == configs[1][1].translate

@@ -21,8 +21,9 @@ def _all_rows():
 
 def test_tables_settings_and_methods():
     assert {k: (t.task_source, t.task_target) for k, t in PAPER_TABLES.items()} == {
-        "tab1": ("depth", "semantic"), "tab2": ("semantic", "depth")}
-    for table in PAPER_TABLES.values():
+        "tab1": ("depth", "semantic"), "tab2": ("semantic", "depth"), "tab3": ("depth", "semantic"),
+        "tab4": ("semantic", "depth")}
+    for table in (PAPER_TABLES["tab1"], PAPER_TABLES["tab2"]):
         assert list(table.settings) == ["a", "b", "c"]
         for setting in table.settings.values():
             assert {"baseline", "atdt"} <= set(setting.methods) <= {"baseline", "atdt", "oracle"}
@@ -55,3 +56,21 @@ def test_spot_values_and_layout():
     assert md.splitlines()[0].startswith("| Method | Road |") and "| 43.14 | 80.00 |" in md
     md = markdown_table("depth", [("Paper: Oracle", t2["b"].methods["oracle"])])
     assert "| Paper: Oracle | 0.176 | 3.116 | 9.645 | 0.256 | 0.781 | 0.921 | 0.969 |" in md
+
+
+def test_tab3_and_tab4_extend_the_carla_cityscapes_settings_with_cyclegan():
+    t1c, t2b = PAPER_TABLES["tab1"].settings["c"], PAPER_TABLES["tab2"].settings["b"]
+    for name, label, extended in (("tab3", "c", t1c), ("tab4", "b", t2b)):
+        (setting,) = PAPER_TABLES[name].settings.values()
+        assert list(PAPER_TABLES[name].settings) == [label]
+        assert (setting.domain_a, setting.domain_b) == (extended.domain_a, extended.domain_b) == ("Carla", "Cityscapes")
+        assert list(setting.methods) == ["baseline", "atdt", "cyclegan", "atdt_cyclegan"]
+        assert setting.methods["atdt"] == extended.methods["atdt"]
+    t3, t4 = PAPER_TABLES["tab3"].settings["c"].methods, PAPER_TABLES["tab4"].settings["b"].methods
+    assert t3["baseline"] == t1c.methods["baseline"]
+    assert {k: v for k, v in t4["baseline"].items() if k != "sq_rel"} == {
+        k: v for k, v in t2b.methods["baseline"].items() if k != "sq_rel"}
+    assert (t3["cyclegan"]["miou"], t3["atdt_cyclegan"]["miou"], t3["atdt_cyclegan"]["acc"]) == (42.33, 43.20, 81.92)
+    assert t3["cyclegan"]["iou"]["vegetation"] == 77.71 and t3["atdt_cyclegan"]["iou"]["vehicle"] == 58.09
+    assert (t4["cyclegan"]["abs_rel"], t4["cyclegan"]["sq_rel"], t4["atdt_cyclegan"]["rmse"]) == (0.943, 27.026, 15.636)
+    assert t4["atdt_cyclegan"]["d3"] == 0.861 and t4["baseline"]["sq_rel"] == 13.499

@@ -1,4 +1,4 @@
-"""The paper's own numbers (ICCV 2019 main Tab. 1-2, supplementary Tab. 1-2), as plain data in the
+"""The paper's own numbers (ICCV 2019 main Tab. 1-4, supplementary Tab. 1-2), as plain data in the
 metric keys of ``atdt.metrics``, so our results can be printed beside them.
 
 Semantic scores are IoU / mIoU / Acc in percent; depth scores are Abs Rel, Sq Rel, RMSE (m),
@@ -33,7 +33,7 @@ class PaperSetting:
 
     domain_a: str
     domain_b: str
-    methods: dict  # baseline | atdt | oracle | n2 -> scores
+    methods: dict  # baseline | atdt | oracle | n2 | cyclegan | atdt_cyclegan -> scores
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,25 @@ PAPER_TABLES: dict[str, PaperTable] = {
             "baseline": _dep(0.500, 10.602, 10.772, 0.487, 0.384, 0.723, 0.853),
             "atdt": _dep(0.439, 8.263, 9.148, 0.421, 0.483, 0.788, 0.891),
             "oracle": _dep(0.265, 2.256, 5.696, 0.319, 0.672, 0.859, 0.939),
+        }),
+    }),
+    # Tab. 3-4 (Sec. 5.3): AT/DT combined with CycleGAN, Carla -> Cityscapes, tested on CityscapesLikeCarla
+    # ("B like A") for the CycleGAN rows. One setting each, keyed like the one of Tab. 1 (c) / Tab. 2 (b)
+    # it extends; their Baseline and AT/DT rows are those rows (Tab. 4 prints the Baseline's Sq Rel 13.499).
+    "tab3": PaperTable("Tab. 3: Dep. → Sem., with CycleGAN", "depth", "semantic", {
+        "c": PaperSetting("Carla", "Cityscapes", {
+            "baseline": _sem(71.87, 36.53, 3.99, 6.66, 24.33, 22.20, 66.06, 48.12, 7.60, 60.22, 69.05, 37.88, 74.61),
+            "atdt": _sem(76.44, 32.24, 4.75, 5.58, 24.49, 24.95, 68.98, 40.49, 10.78, 69.38, 78.19, 39.66, 76.37),
+            "cyclegan": _sem(81.58, 39.15, 6.08, 5.31, 30.22, 21.73, 77.71, 50.00, 8.33, 68.35, 77.22, 42.33, 80.93),
+            "atdt_cyclegan": _sem(85.19, 41.37, 5.44, 3.02, 29.90, 24.07, 71.93, 58.09, 7.53, 70.90, 77.78, 43.20, 81.92),
+        }),
+    }),
+    "tab4": PaperTable("Tab. 4: Sem. → Dep., with CycleGAN", "semantic", "depth", {
+        "b": PaperSetting("Carla", "Cityscapes", {
+            "baseline": _dep(0.667, 13.499, 16.875, 0.593, 0.276, 0.566, 0.770),
+            "atdt": _dep(0.394, 5.837, 13.915, 0.435, 0.337, 0.749, 0.899),
+            "cyclegan": _dep(0.943, 27.026, 21.666, 0.695, 0.218, 0.478, 0.690),
+            "atdt_cyclegan": _dep(0.563, 10.789, 15.636, 0.489, 0.247, 0.668, 0.861),
         }),
     }),
 }

@@ -1,9 +1,10 @@
 """Run a study (a list of AT/DT experiments on one base preset) and write its report: tables in
 the paper's layout beside the paper's numbers, one bar chart per table, a JSON file of the numbers.
 
-STUDY is a YAML file or a shipped study (experiments/studies/): reproduce. Examples:
+STUDY is a YAML file or a shipped study (experiments/studies/): reproduce, cyclegan. Examples:
   atdt study reproduce                      # the paper's Tab. 1-2 on the embedded world -> docs/results.md
   atdt study reproduce seeds=0 n1.steps=50  # overrides apply to every point
+  atdt study cyclegan --doc docs/results-cyclegan.md  # Tab. 3-4: Baseline, AT/DT, CycleGAN, AT/DT + CycleGAN
 The standard world data the points read (data/world/<domain>, proxy depth) is rendered first when
 missing. Rerunning the command resumes: finished steps are reused, killed ones resume.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("study", help="study YAML file or shipped study name: reproduce")
+    parser.add_argument("study", help="study YAML file or shipped study name: reproduce, cyclegan")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every point, e.g. seeds=0")
     parser.add_argument("--doc", default=None, metavar="PATH",
                         help="markdown report to write (default: docs/results.md for the reproduce study, "

@@ -154,7 +154,7 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
         check_train(problems, declared.key, declared.train, domains=len(NETWORKS[network].domains), world_size=world)
         for domain in NETWORKS[network].domains:
             labels = trains.setdefault(domain, [])
-            labels += [k for k in declared.labels if k not in labels]
+            labels += [k for k in declared.labels_for(domain) if k not in labels]
     _positive(problems, "transfer.layers", cfg.transfer.layers, 5)
     if cfg.transfer.down not in (0, 1, 2):
         problems.append(f"transfer.down: G's stride-2 layers must be 0, 1 or 2, got {cfg.transfer.down}")

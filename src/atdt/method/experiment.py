@@ -33,8 +33,9 @@ def _evaluation(cfg: ExperimentConfig, folder: Path, fabric) -> Evaluation:
 
 
 def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
-    """Every chosen method on B's test split, those with an ``on_a`` row on A's too, the
-    qualitative figure and each method's extras; the part of results.json they fill."""
+    """Every chosen method on B's test split, those with an ``on_a`` row on A's too (through their
+    ``predictor_a`` where they have one), the qualitative figure and each method's extras; the part
+    of results.json they fill."""
     from atdt.engine import evaluate
     from atdt.report.figures import qualitative_figure
 
@@ -43,8 +44,11 @@ def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
     kw = {"device": ev.device, "progress": run.cfg.runtime.progress}
     on_b = {name: evaluate(predictors[name], ev.test["b"], ev.task, depth_scale=depth_scale(m, "b", ev),
                            desc=f"{m.label} on B", **kw) for name, m in chosen.items()}
-    on_a = {m.on_a[0]: evaluate(predictors[name], ev.test["a"], ev.task, depth_scale=depth_scale(m, "a", ev),
-                                desc=f"{m.on_a[1]} on A", **kw) for name, m in chosen.items() if m.on_a}
+    on_a = {}
+    for name, m in ((name, m) for name, m in chosen.items() if m.on_a):
+        predictor = m.predictor_a(run.networks).to(ev.device).eval() if m.predictor_a else predictors[name]
+        on_a[m.on_a[0]] = evaluate(predictor, ev.test["a"], ev.task, depth_scale=depth_scale(m, "a", ev),
+                                   desc=f"{m.on_a[1]} on A", **kw)
     figures, extras = [], {}
     shown = {m.label: name for name, m in chosen.items() if m.figure}
     if shown and ev.write:

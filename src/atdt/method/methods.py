@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from atdt.config import ExperimentConfig
-from atdt.method.networks import networks_needed
+from atdt.method.networks import encoder_on, head, networks_needed
 from atdt.tasks import Task
 
 
@@ -26,6 +26,7 @@ class Method:
     on_a: tuple[str, str] | None = None  # (key, label) of its row on A's test split, or None
     figure: bool = True  # a column of the qualitative figure
     extras: Callable[[dict, Evaluation], dict] | None = None  # more results and files (see _atdt_extras)
+    predictor_a: Callable[[dict], Any] | None = None  # on A's test split, where it differs from ``predictor``
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,14 @@ def _atdt_extras(networks: dict, ev: Evaluation) -> dict:
     return out
 
 
+def _transfer_through(n1: str, g: str, domain: str):
+    """AT/DT through another N1 and G: D2(G(E1(x))), E1 being ``n1``'s encoder for ``domain``'s images
+    (separate N1: N1^A's on A, N1^B's on B; separate encoders: E1^A or E1^B)."""
+    from atdt.method.steps import step4_transfer
+
+    return lambda networks: step4_transfer(encoder_on(networks[n1], domain), networks[g], networks["n2"])
+
+
 METHODS: dict[str, Method] = {
     # N2 applied to B as it is: what T2 on B costs without AT/DT
     "baseline": Method("Baseline", needs=("n2",), predictor=lambda n: n["n2"], rescale=True,
@@ -86,6 +95,20 @@ METHODS: dict[str, Method] = {
                    extras=_atdt_extras),
     # N2 trained on B's own T2 labels: the reference
     "oracle": Method("Oracle", needs=("oracle",), predictor=lambda n: n["oracle"], rescale=False, figure=False),
+    # No Transfer (supplementary Sec. 1.2): the T2 head of one network whose shared E also learnt T1
+    # on A and B, applied to B as it is; no G
+    "no_transfer": Method("No Transfer", needs=("multitask",), predictor=lambda n: head(n["multitask"], "multitask", "target"),
+                          rescale=True, on_a=("no_transfer", "No Transfer")),
+    # Separate N1^A, N1^B (Sec. 6.2, Tab. 5): G learnt on N1^A's features, applied on B through N1^B's
+    "atdt_separate_n1": Method("AT/DT (separate N1)", needs=("n1_a", "n1_b", "g_sep_n1", "n2"),
+                               predictor=_transfer_through("n1_b", "g_sep_n1", "b"),
+                               predictor_a=_transfer_through("n1_a", "g_sep_n1", "a"), rescale=True,
+                               on_a=("atdt_separate_n1", "AT/DT (separate N1)")),
+    # N1 with a shared decoder and one encoder per domain (supplementary Sec. 1.3, Tab. 5): D2(G(E1^B(x_B)))
+    "atdt_separate_encoders": Method("AT/DT (separate encoders)", needs=("n1_sepenc", "g_sepenc", "n2"),
+                                     predictor=_transfer_through("n1_sepenc", "g_sepenc", "b"),
+                                     predictor_a=_transfer_through("n1_sepenc", "g_sepenc", "a"), rescale=True,
+                                     on_a=("atdt_separate_encoders", "AT/DT (separate encoders)")),
 }
 
 

@@ -161,7 +161,7 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
             check_train(problems, declared.key, declared.train, domains=len(NETWORKS[network].domains), world_size=world)
         for domain in NETWORKS[network].domains:  # a derived domain (B like A) carries its source's labels
             labels = trains.setdefault(DERIVED[domain].source if domain in DERIVED else domain, [])
-            labels += [k for k in declared.labels if k not in labels]
+            labels += [k for k in declared.labels_for(domain) if k not in labels]
     if translations:
         check_translation_runtime(problems, cfg.runtime)
     _positive(problems, "transfer.layers", cfg.transfer.layers, 5)

@@ -216,3 +216,40 @@ def test_unknown_preset_and_key(tmp_path, capsys):
     assert "tiny, demo, paper" in capsys.readouterr().err
     assert main(["run", "tiny", "transfer.widht=3"]) == 2
     assert "transfer.widht" in capsys.readouterr().err
+
+
+def test_every_method_of_the_studies_has_a_result_on_tiny_data(tiny_overrides, tmp_path, capsys):
+    """No Transfer, AT/DT with separate N1 and with separate encoders beside the paper's three: each
+    trains its networks (once: N2 serves five methods), gives scores on B and on A, and a column of
+    the qualitative figure."""
+    methods = ["baseline", "atdt", "no_transfer", "atdt_separate_n1", "atdt_separate_encoders", "oracle"]
+    steps = ["n1.steps=2", "n2.steps=2", "oracle.steps=2", "transfer.train.steps=2"]
+    out = _run(tiny_overrides + steps + [f"methods=[{','.join(methods)}]"], capsys)
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    results = json.loads((seed / "results.json").read_text())
+    assert list(results["methods"]) == methods
+    assert list(results["on_domain_a"]) == ["n2", "atdt", "no_transfer", "atdt_separate_n1", "atdt_separate_encoders"]
+    for scores in [*results["methods"].values(), *results["on_domain_a"].values()]:
+        assert 0 <= scores["miou"] <= 100 and len(scores["iou"]) == 11
+    folders = {"n1", "n2", "oracle", "transfer", "n1_a", "n1_b", "transfer_sep_n1", "multitask", "n1_sepenc",
+               "transfer_sepenc"}
+    assert {p.name for p in seed.iterdir() if p.is_dir()} == folders | {"figures"}
+    assert out.count("n2: training") == 1 and out.count(": training") == len(folders)
+    md = (seed / "results.md").read_text()
+    for label in ("No Transfer", "AT/DT (separate N1)", "AT/DT (separate encoders)"):
+        assert f"| {label} |" in md and label in out
+
+
+def test_normals_as_t2_are_scored_and_drawn(tiny_overrides, tmp_path, capsys):
+    """The tasks study's Sem. -> Normals: angle metrics on B and A, the qualitative figure (RGB,
+    Baseline, AT/DT, ground truth normals) as the paper's supplementary Fig. 4."""
+    steps = ["n1.steps=2", "n2.steps=2", "transfer.train.steps=2", "methods=[baseline,atdt]"]
+    _run(tiny_overrides + steps + ["task_source=semantic", "task_target=normals"], capsys)
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    results = json.loads((seed / "results.json").read_text())
+    for scores in [*results["methods"].values(), *results["on_domain_a"].values()]:
+        assert set(scores) == {"mean", "median", "a11", "a22", "a30"} and 0 <= scores["mean"] <= 180
+    assert results["depth_scale"] == 1.0  # normals do not scale with the focal length
+    figure = cv2.imread(str(seed / "figures" / "qualitative.png"))
+    assert figure is not None and figure.shape[1] > figure.shape[0]  # 4 rows of RGB, 2 methods, ground truth
+    assert "| Method | Mean | Median | <11.25° |" in (seed / "results.md").read_text()

@@ -1,5 +1,6 @@
-"""Studies: the file format (unknown keys fail), validation before training, a tiny study end to
-end through `atdt study` (report, JSON, charts), resuming it, and the shipped reproduce study."""
+"""Studies: the file format (unknown keys fail, grids), validation before training, tiny studies end
+to end through `atdt study` (report, JSON, charts), resuming them, the transfer-level study training
+N1 and N2 once for every split level, and every shipped study."""
 
 import json
 
@@ -8,8 +9,9 @@ import pytest
 
 from atdt.cli import main
 from atdt.config import ConfigError
-from atdt.method.study import load_study, point_configs, resolve_study, study_from_dict
+from atdt.method.study import load_study, point_configs, resolve_study, studies_dir, study_from_dict
 from atdt.report.paper import PAPER_TABLES
+from atdt.validate import validate_experiment
 from atdt.world.standard import world_data_needed
 
 SMALL = """
@@ -138,3 +140,139 @@ def test_the_shipped_reproduce_study():
     assert pairs == [("vivid", "clean"), ("vivid", "camera"), ("clean", "camera"),
                      ("vivid", "clean"), ("clean", "camera"), ("clean", "camera")]
     assert world_data_needed(d for _, c in configs for d in (c.domain_a, c.domain_b)) == (["vivid", "clean", "camera"], ["camera"])
+
+
+LEVELS = """
+name: levels
+base: tiny
+seeds: [0]
+overrides: [n1.steps=2, n2.steps=2, transfer.train.steps=2, "methods=[baseline,atdt]"]
+points:
+  - name: d2s
+    table: fig4
+    overrides: [task_source=depth, task_target=semantic]
+grid:
+  network.split_level: [1, 2, 3, 4]
+metrics: [miou, acc]
+plot: line
+on: [b, a]
+"""
+
+
+def test_the_transfer_level_study_trains_n1_and_n2_once_and_g_per_level(tiny_overrides, tmp_path, capsys):
+    """A grid over the split level: the first level trains N1 and N2, the other three adopt them
+    (the same checkpoint), G trains at every level; the report is written beside the runs
+    (study.md, study.json and the line chart of Fig. 4: AT/DT and the Baseline on A and on B)."""
+    assert main(["study", str(_write(tmp_path, LEVELS)), *tiny_overrides]) == 0
+    out = capsys.readouterr().out
+    runs = tmp_path / "runs" / "levels"
+    points = [f"d2s-split_level-{k}" for k in (1, 2, 3, 4)]
+    assert [p for p in points if f"point {points.index(p) + 1}/4: {p} (fig4 split_level=" in out] == points
+    for net in ("n1", "n2"):
+        assert out.count(f"  {net}: training") == 1 and out.count(f"  {net}: reused (same inputs as ") == 3
+        first = (runs / points[0] / "seed0" / net / "checkpoints" / "final.ckpt").read_bytes()
+        assert all((runs / p / "seed0" / net / "checkpoints" / "final.ckpt").read_bytes() == first for p in points)
+    assert out.count("  transfer: training") == 4 and ": reused\n" not in out
+    assert len({(runs / p / "seed0" / "transfer" / "fingerprint.txt").read_text() for p in points}) == 4
+    results = [json.loads((runs / p / "seed0" / "results.json").read_text()) for p in points]
+    assert len({r["methods"]["baseline"]["miou"] for r in results}) == 1  # one N2 for every level
+    assert len({r["transfer_loss"]["val_a"] for r in results}) == 4  # G and where E1, E2 end differ per level
+
+    md = (runs / "study.md").read_text()
+    assert "## Fig. 4: the transfer level (Dep. → Sem.)" in md and "its text gives no values" in md
+    assert "](levels-fig4.png)" in md and "### On A's test split" in md and "### (split_level=3) clean → camera" in md
+    numbers = json.loads((runs / "study.json").read_text())
+    table = numbers["tables"]["fig4"]
+    assert numbers["plot"] == "line" and table["metrics"] == ["miou", "acc"]
+    assert [s["values"] for s in table["settings"]] == [{"network.split_level": k} for k in (1, 2, 3, 4)]
+    assert table["settings"][2]["per_seed_on_a"]["0"]["atdt"]["acc"] == pytest.approx(results[2]["on_domain_a"]["atdt"]["acc"])
+    chart = cv2.imread(str(runs / "levels-fig4.png"))
+    assert chart is not None and chart.shape[0] > chart.shape[1]  # two panels, one above the other
+
+
+def test_grids_expand_into_named_points_and_the_report_keys_are_checked():
+    base = {"name": "x", "base": "tiny"}
+    grid = study_from_dict({**base, "grid": {"network.split_level": [1, 2], "network.norm": ["batch", "none"]}})
+    assert [p.name for p in grid.points] == ["split_level-1-norm-batch", "split_level-1-norm-none",
+                                             "split_level-2-norm-batch", "split_level-2-norm-none"]
+    assert grid.points[1].overrides == ("network.split_level=1", "network.norm=none")
+    assert grid.points[1].label == "split_level=1, norm=none" and grid.points[1].values == {
+        "network.split_level": 1, "network.norm": "none"}
+    both = study_from_dict({**base, "grid": {"transfer.down": [0, 1]},
+                            "points": [{"name": "d2s", "table": "t", "label": "b", "overrides": ["task_source=depth"]}]})
+    assert [(p.name, p.table, p.label, p.overrides) for p in both.points] == [
+        ("d2s-down-0", "t", "b, down=0", ("task_source=depth", "transfer.down=0")),
+        ("d2s-down-1", "t", "b, down=1", ("task_source=depth", "transfer.down=1"))]
+    assert study_from_dict({**base, "points": [{"name": "a"}]}).on == ("b", "a")
+    for bad, match in [({"grid": {"network.split_level": []}}, "non-empty list"),
+                       ({"grid": {"network.split_level": 3}}, "non-empty list"),
+                       ({"grid": ["network.split_level"]}, "expected a mapping"),
+                       ({"points": [{"name": "a"}], "plot": "line"}, "line needs a grid"),
+                       ({"points": [{"name": "a"}], "plot": "pie"}, "bar, line"),
+                       ({"points": [{"name": "a"}], "metrics": ["miou", "mIoU"]}, "unknown 'mIoU'.*abs_rel"),
+                       ({"points": [{"name": "a"}], "on": ["b", "c"]}, "a and/or b"),
+                       ({"points": [{"name": "a", "values": {"x": 1}}]}, "points\\[0\\].values: set by the grid"),
+                       ({"grid": {"data.root": ["a/b"]}}, "folder name")]:
+        with pytest.raises(ConfigError, match=match):
+            study_from_dict({**base, **bad})
+
+
+def test_on_is_read_as_a_key_not_as_yaml_true(tmp_path):
+    study = load_study(_write(tmp_path, "name: x\nbase: tiny\npoints: [{name: a}]\non: [a]\n"))
+    assert study.on == ("a",)
+
+
+SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, label) ...)
+    "transfer_level": (("baseline", "atdt"), *[(f"dep2sem-split_level-{k}", "depth", "semantic", "vivid", "fig4", f"split_level={k}")
+                                               for k in (1, 2, 3, 4)]),
+    "shared_n1": (("baseline", "atdt", "atdt_separate_n1", "oracle"), ("dep2sem", "depth", "semantic", "vivid", "tab5", "b"),
+                  ("sem2dep", "semantic", "depth", "vivid", "tab5-sem2dep", "")),
+    "batch_norm": (("baseline", "atdt", "oracle"), ("dep2sem-batch", "depth", "semantic", "vivid", "tab6", "batch norm"),
+                   ("dep2sem-none", "depth", "semantic", "vivid", "tab6", "no batch norm"),
+                   ("sem2dep-batch", "semantic", "depth", "vivid", "tab6-sem2dep", "batch norm"),
+                   ("sem2dep-none", "semantic", "depth", "vivid", "tab6-sem2dep", "no batch norm")),
+    "no_transfer": (("baseline", "no_transfer", "atdt", "oracle"), ("dep2sem", "depth", "semantic", "clean", "supp-tab3", "c"),
+                    ("sem2dep", "semantic", "depth", "clean", "supp-tab4", "b")),
+    "separate_encoders": (("baseline", "atdt", "atdt_separate_encoders", "oracle"),
+                          ("dep2sem", "depth", "semantic", "vivid", "supp-tab5", "b")),
+    "cyclegan": (("baseline", "atdt", "cyclegan", "atdt_cyclegan"),
+                 ("dep2sem-clean-camera", "depth", "semantic", "clean", "tab3", "c"),
+                 ("sem2dep-clean-camera", "semantic", "depth", "clean", "tab4", "b")),
+    "tasks": (("baseline", "atdt", "oracle"), ("sem2normals", "semantic", "normals", "clean", "supp-fig4", ""),
+              ("dep2normals", "depth", "normals", "clean", "supp-fig4", "")),
+}
+
+
+def test_every_shipped_study_is_tested_here():
+    assert {p.stem for p in studies_dir().glob("*.yaml")} == {*SHIPPED, "reproduce"}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_a_shipped_study_loads_and_validates(name, tiny_world, tmp_path):
+    """Each point's config, with its domains pointed at the tiny world, passes the checks `atdt
+    study` runs before training (methods, the labels each network's training splits must carry)."""
+    study = load_study(resolve_study(name))
+    assert study.base == "demo" and study.seeds == (0, 1, 2) and study.on == ("b", "a")
+    methods, *expected = SHIPPED[name]
+    tiny = [f"domain_a.root={tiny_world / 'clean'}", f"domain_b.root={tiny_world / 'camera'}",
+            f"domain_b.depth_root={tiny_world / 'camera-proxy'}", f"out={tmp_path / 'runs'}",
+            "translate.train.crop=[32,32]"]  # the tiny world's images are 32x64
+    configs = point_configs(study)
+    got = [(p.name, c.task_source, c.task_target, c.domain_a.root.split("/")[-1], p.table, p.label) for p, c in configs]
+    assert got == expected
+    for point, cfg in configs:
+        assert cfg.methods == methods and cfg.name == f"{name}/{point.name}"
+        assert cfg.domain_b.root == "data/world/camera" and cfg.domain_b.depth_root == "data/world/camera-proxy"
+        paper = PAPER_TABLES.get(point.table)
+        if paper is not None:  # the paper's rows stand beside the point: same tasks, a setting it prints
+            assert (cfg.task_source, cfg.task_target) == (paper.task_source, paper.task_target)
+            assert point.label in paper.settings
+    for _, cfg in point_configs(study, tiny):
+        validate_experiment(cfg)
+    if name == "transfer_level":
+        assert study.plot == "line" and [c.network.split_level for _, c in configs] == [1, 2, 3, 4]
+        assert {c.transfer.down for _, c in configs} == {1}  # the demo's G at every level
+    if name == "batch_norm":
+        assert [c.network.norm for _, c in configs] == ["batch", "none", "batch", "none"]
+    if name == "tasks":
+        assert study.metrics == ("mean", "median", "a11", "a22", "a30")

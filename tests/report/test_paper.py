@@ -14,6 +14,8 @@ def _all_rows():
         for label, setting in table.settings.items():
             for method, scores in setting.methods.items():
                 yield f"{name}{label}.{method}", table.task_target, scores
+            for method, scores in (setting.on_a or {}).items():
+                yield f"{name}{label}.on_a.{method}", table.task_target, scores
     for name, setting in PAPER_ON_A.items():
         for method, scores in setting.methods.items():
             yield f"on_a.{name}.{method}", PAPER_TABLES[name].task_target, scores
@@ -22,7 +24,9 @@ def _all_rows():
 def test_tables_settings_and_methods():
     assert {k: (t.task_source, t.task_target) for k, t in PAPER_TABLES.items()} == {
         "tab1": ("depth", "semantic"), "tab2": ("semantic", "depth"), "tab3": ("depth", "semantic"),
-        "tab4": ("semantic", "depth")}
+        "tab4": ("semantic", "depth"), "tab5": ("depth", "semantic"),
+        "tab6": ("depth", "semantic"), "supp-tab3": ("depth", "semantic"), "supp-tab4": ("semantic", "depth"),
+        "supp-tab5": ("depth", "semantic")}
     for table in (PAPER_TABLES["tab1"], PAPER_TABLES["tab2"]):
         assert list(table.settings) == ["a", "b", "c"]
         for setting in table.settings.values():
@@ -37,7 +41,9 @@ def test_tables_settings_and_methods():
 @pytest.mark.parametrize("row", list(_all_rows()), ids=lambda r: r[0])
 def test_each_row_has_the_metric_keys_and_a_consistent_miou(row):
     _, task, scores = row
-    if task == "semantic":
+    if task == "semantic" and "iou" not in scores:  # Tab. 5-6, supplementary Tab. 5: mIoU and Acc only
+        assert set(scores) == {"miou", "acc"} and 0 < scores["miou"] < scores["acc"] < 100
+    elif task == "semantic":
         assert set(scores) == {"iou", "miou", "acc"} and list(scores["iou"]) == list(CLASSES)
         # the paper's mIoU is the mean of its 11 printed IoUs: catches a mistyped cell
         assert abs(sum(scores["iou"].values()) / len(CLASSES) - scores["miou"]) < 0.011
@@ -74,3 +80,20 @@ def test_tab3_and_tab4_extend_the_carla_cityscapes_settings_with_cyclegan():
     assert t3["cyclegan"]["iou"]["vegetation"] == 77.71 and t3["atdt_cyclegan"]["iou"]["vehicle"] == 58.09
     assert (t4["cyclegan"]["abs_rel"], t4["cyclegan"]["sq_rel"], t4["atdt_cyclegan"]["rmse"]) == (0.943, 27.026, 15.636)
     assert t4["atdt_cyclegan"]["d3"] == 0.861 and t4["baseline"]["sq_rel"] == 13.499
+def test_the_study_tables():
+    """Sec. 6 and supplementary Sec. 1: each names the methods of atdt.method.methods it compares,
+    the shared / batch-norm rows are Tab. 1 (b)'s AT/DT on B and supplementary Tab. 1's on A."""
+    from atdt.method.methods import METHODS
+
+    tab1b = PAPER_TABLES["tab1"].settings["b"].methods["atdt"]
+    for name, table in PAPER_TABLES.items():
+        for setting in table.settings.values():
+            assert set(setting.methods) <= set(METHODS), name
+    tab5, tab6 = PAPER_TABLES["tab5"].settings["b"], PAPER_TABLES["tab6"].settings
+    assert tab5.methods["atdt"]["miou"] == tab1b["miou"] and tab5.methods["atdt_separate_n1"] == {"miou": 6.42, "acc": 29.36}
+    assert tab5.on_a["atdt"]["miou"] == PAPER_ON_A["tab1"].methods["atdt"]["miou"] == 65.41
+    assert tab6["no batch norm"].on_a["atdt"] == {"miou": 72.48, "acc": 98.09} and tab6["batch norm"].methods["atdt"]["acc"] == 64.03
+    assert PAPER_TABLES["supp-tab3"].settings["c"].methods["no_transfer"]["iou"]["road"] == 84.82
+    assert PAPER_TABLES["supp-tab3"].settings["c"].methods["baseline"] == PAPER_TABLES["tab1"].settings["c"].methods["baseline"]
+    assert PAPER_TABLES["supp-tab4"].settings["b"].methods["no_transfer"]["sq_rel"] == 17.578
+    assert PAPER_TABLES["supp-tab5"].settings["b"].methods["atdt_separate_encoders"] == {"miou": 11.55, "acc": 56.79}

@@ -92,3 +92,63 @@ def test_a_table_that_mixes_target_tasks_fails(tmp_path):
     points = [_point("x", "t", "a", "depth", "semantic", _sem, sem), _point("y", "t", "b", "semantic", "depth", _dep, dep)]
     with pytest.raises(ValueError, match="mixes target tasks"):
         write_study_report(Study("s", "tiny", (0,), (), ()), points, tmp_path / "r.md", command="x")
+
+
+def _methods_point(name, table, label, methods, per_seed_mious, values=None, on_a=True):
+    """A Dep. -> Sem. point whose ``methods`` (in that order) scored ``per_seed_mious[m]`` per seed."""
+    per_seed = [{"seed": s, "methods": {m: _sem(v[s]) for m, v in per_seed_mious.items()},
+                 "on_domain_a": {"n2": _sem(60 + s), "atdt": _sem(50 + s)}} for s in range(2)]
+    mean = {m: _sem(sum(v) / 2) for m, v in per_seed_mious.items()}
+    results = {"name": f"s/{name}", "task_source": "depth", "task_target": "semantic", "domain_a": "world/clean",
+               "domain_b": "world/camera", "methods": {m: mean[m] for m in methods},
+               "on_domain_a": {"n2": _sem(60.5), "atdt": _sem(50.5)} if on_a else {},
+               "std": {"methods": {m: {"miou": 0.5} for m in methods}, "on_domain_a": {}}, "depth_scale": 1.0}
+    return PointResult(Point(name, table, label, (), values), None, results, per_seed, 60.0, 60.0)
+
+
+def test_the_report_follows_each_points_methods_beside_the_papers(tmp_path):
+    """No Transfer's study: its methods in the config's order, the paper's No Transfer row, a gain
+    line per method compared with the Baseline, and every method a column of the summary."""
+    methods = ("baseline", "no_transfer", "atdt", "oracle")
+    mious = {"baseline": (30, 31), "no_transfer": (35, 38), "atdt": (33, 32), "oracle": (60, 61)}
+    point = _methods_point("d2s", "supp-tab3", "c", methods, mious)
+    study = Study("nt", "tiny", (0, 1), (), (point.point,))
+    out = write_study_report(study, [point], tmp_path / "r.md", command="atdt study nt")
+    md = out["doc"].read_text()
+    assert "## Supplementary Tab. 3: No Transfer (Dep. → Sem.)" in md
+    body = md[md.index("### (c) clean → camera (paper: Carla → Cityscapes)"):]
+    order = [body.index(f"| {label} |") for label in ("Baseline", "No Transfer", "AT/DT", "Oracle")]
+    assert order == sorted(order) and "| Paper: No Transfer | **84.82** |" in body
+    assert "No Transfer's gain over the Baseline per seed (positive = No Transfer better; mean ± std over seeds): " \
+           "mIoU (%) +6.00 ± 1.41 (more than one std: **yes**)" in body
+    assert "AT/DT's gain over the Baseline per seed (positive = AT/DT better; mean ± std over seeds): mIoU (%) +2.00" in body
+    assert "| Table | Setting | Metric | Baseline | No Transfer | AT/DT | Oracle | AT/DT's gain per seed | > 1 std | " \
+           "Paper: Baseline / No Transfer / AT/DT | Wall time (min) |" in md
+    assert "| 30.50 ± 0.50 | 36.50 ± 0.50 | 32.50 ± 0.50 | 60.50 ± 0.50 | +2.00 ± 1.41 | **yes** | 37.88 / 35.69 / 39.66 |" in md
+    numbers = json.loads(out["json"].read_text())["tables"]["supp-tab3"]["settings"][0]
+    assert numbers["vs_baseline"]["no_transfer"]["miou"]["improvement"] == [5, 7]
+    assert list(numbers["per_seed"]["1"]) == list(methods) and numbers["paper"]["methods"]["no_transfer"]["miou"] == 35.69
+
+
+def test_a_line_study_plots_over_the_grid_key_and_on_chooses_the_splits(tmp_path):
+    """Fig. 4's layout: x = the grid key's values, a line per method on B (and on A when asked);
+    the study's metrics choose the gain lines; ``on: [b]`` leaves A's section out."""
+    mious = {"baseline": (30, 30), "atdt": (33, 34)}
+    points = [_methods_point(f"level-{k}", "fig4", f"split_level={k}", ("baseline", "atdt"), mious,
+                             {"network.split_level": k}) for k in (1, 2, 3, 4)]
+    study = Study("lv", "tiny", (0, 1), (), tuple(p.point for p in points), grid={"network.split_level": [1, 2, 3, 4]},
+                  metrics=("acc", "abs_rel"), plot="line", on=("b", "a"))
+    out = write_study_report(study, points, tmp_path / "lv" / "study.md", command="atdt study lv", assets=tmp_path / "lv",
+                             json_path=tmp_path / "lv" / "study.json")
+    assert out["charts"] == [tmp_path / "lv" / "lv-fig4.png"] and out["json"] == tmp_path / "lv" / "study.json"
+    image = cv2.imread(str(out["charts"][0]))
+    assert image is not None and image.shape[0] < image.shape[1]  # one panel: Acc (abs_rel is not semantic's)
+    md = out["doc"].read_text()
+    assert "](lv-fig4.png)" in md and "## Fig. 4: the transfer level" in md and "### On A's test split" in md
+    assert "Acc (%) +3.50 ± 0.71" in md and "mIoU (%) +" not in md and "| Acc (%) |" in md
+    numbers = json.loads(out["json"].read_text())
+    assert numbers["tables"]["fig4"]["metrics"] == ["acc"] and numbers["plot"] == "line"
+    assert numbers["tables"]["fig4"]["settings"][3]["per_seed_on_a"]["1"] == {"n2": {"acc": 101.0}, "atdt": {"acc": 91.0}}
+    only_b = Study("lv", "tiny", (0, 1), (), study.points, grid=study.grid, plot="line", on=("b",))
+    md = write_study_report(only_b, points, tmp_path / "b.md", command="x")["doc"].read_text()
+    assert "On A's test split" not in md and "### (split_level=2) clean → camera" in md

@@ -1,8 +1,10 @@
 """Run a study (a list of AT/DT experiments on one base preset) and write its report: tables in
-the paper's layout beside the paper's numbers, one bar chart per table, a JSON file of the numbers.
+the paper's layout beside the paper's numbers, one chart per table, a JSON file of the numbers.
 
-STUDY is a YAML file or a shipped study (experiments/studies/): reproduce, cyclegan. Examples:
+STUDY is a YAML file or a shipped study (experiments/studies/, docs/studies.md): reproduce, cyclegan,
+transfer_level, shared_n1, batch_norm, no_transfer, separate_encoders, tasks. Examples:
   atdt study reproduce                      # the paper's Tab. 1-2 on the embedded world -> docs/results.md
+  atdt study transfer_level                 # Fig. 4 -> runs/transfer_level/study.md, study.json, *.png
   atdt study reproduce seeds=0 n1.steps=50  # overrides apply to every point
   atdt study cyclegan --doc docs/results-cyclegan.md  # Tab. 3-4: Baseline, AT/DT, CycleGAN, AT/DT + CycleGAN
 The standard world data the points read (data/world/<domain>, proxy depth) is rendered first when
@@ -15,11 +17,12 @@ from pathlib import Path
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("study", help="study YAML file or shipped study name: reproduce, cyclegan")
+    parser.add_argument("study", help="study YAML file or shipped study name (experiments/studies/)")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every point, e.g. seeds=0")
     parser.add_argument("--doc", default=None, metavar="PATH",
-                        help="markdown report to write (default: docs/results.md for the reproduce study, "
-                        "<out>/<study>/study.md for others); charts and JSON go to PATH without its suffix")
+                        help="markdown report to write (default: docs/results.md for the reproduce study, its "
+                        "charts and JSON in docs/results/; for others <out>/<study>/study.md with study.json and "
+                        "the charts beside it); with PATH, charts and JSON go to PATH without its suffix")
 
 
 def run(args) -> int:
@@ -35,14 +38,16 @@ def run(args) -> int:
               + (f"; proxy depth: {', '.join(proxy)}" if proxy else ""))
         ensure_world_data(domains, proxy)
     points = run_study(study, args.overrides)
+    where = {}
     if args.doc:
         doc = Path(args.doc)
     elif study.name == "reproduce":
         doc = Path("docs/results.md")
     else:
-        doc = Path(configs[0][1].out) / study.name / "study.md"
+        root = Path(configs[0][1].out) / study.name
+        doc, where = root / "study.md", {"assets": root, "json_path": root / "study.json"}
     command = " ".join(["atdt study", args.study, *args.overrides] + (["--doc", args.doc] if args.doc else []))
-    written = write_study_report(study, points, doc, command=command)
+    written = write_study_report(study, points, doc, command=command, **where)
     print(f"\nreport: {written['doc']}\nnumbers: {written['json']}")
     for chart in written["charts"]:
         print(f"chart:  {chart}")

@@ -35,8 +35,8 @@ def _evaluation(run: SeedRun) -> Evaluation:
 
 def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
     """Every chosen method on the test split it names (``test_on``: B's, or B like A's), those with
-    an ``on_a`` row on A's too, the qualitative figure of each such split and each method's extras;
-    the part of results.json they fill."""
+    an ``on_a`` row on A's too (through their ``predictor_a`` where they have one), the qualitative
+    figure of each such split and each method's extras; the part of results.json they fill."""
     from atdt.engine import evaluate
     from atdt.report.figures import qualitative_figure
 
@@ -45,8 +45,11 @@ def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
     kw = {"device": ev.device, "progress": run.cfg.runtime.progress}
     on_b = {name: evaluate(predictors[name], ev.test[m.test_on], ev.task, depth_scale=depth_scale(m, m.test_on, ev),
                            desc=f"{m.label} on {ev.test[m.test_on].domain}", **kw) for name, m in chosen.items()}
-    on_a = {m.on_a[0]: evaluate(predictors[name], ev.test["a"], ev.task, depth_scale=depth_scale(m, "a", ev),
-                                desc=f"{m.on_a[1]} on A", **kw) for name, m in chosen.items() if m.on_a}
+    on_a = {}
+    for name, m in ((name, m) for name, m in chosen.items() if m.on_a):
+        predictor = m.predictor_a(run.networks).to(ev.device).eval() if m.predictor_a else predictors[name]
+        on_a[m.on_a[0]] = evaluate(predictor, ev.test["a"], ev.task, depth_scale=depth_scale(m, "a", ev),
+                                   desc=f"{m.on_a[1]} on A", **kw)
     figures, extras = [], {}
     for domain in dict.fromkeys(m.test_on for m in chosen.values()):  # one figure per test split: B, B like A
         shown = {m.label: name for name, m in chosen.items() if m.figure and m.test_on == domain}

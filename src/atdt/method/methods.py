@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from atdt.config import ExperimentConfig
-from atdt.method.networks import DERIVED, makers, networks_needed
+from atdt.method.networks import DERIVED, encoder_on, head, makers, networks_needed
 from atdt.tasks import Task
 
 
@@ -29,6 +29,7 @@ class Method:
     figure: bool = True  # a column of the qualitative figure
     extras: Callable[[dict, Evaluation], dict] | None = None  # more results and files (see _atdt_extras)
     test_on: str = "b"  # the domain whose test split it is scored on: "b", or a DERIVED one made from B ("b_like_a")
+    predictor_a: Callable[[dict], Any] | None = None  # on A's test split, where it differs from ``predictor``
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,12 @@ def _atdt_cyclegan(networks: dict):
     from atdt.method.steps import step4_transfer
 
     return step4_transfer(networks["n1_cyclegan"].encoder, networks["g_cyclegan"], networks["n2"])
+def _transfer_through(n1: str, g: str, domain: str):
+    """AT/DT through another N1 and G: D2(G(E1(x))), E1 being ``n1``'s encoder for ``domain``'s images
+    (separate N1: N1^A's on A, N1^B's on B; separate encoders: E1^A or E1^B)."""
+    from atdt.method.steps import step4_transfer
+
+    return lambda networks: step4_transfer(encoder_on(networks[n1], domain), networks[g], networks["n2"])
 
 
 METHODS: dict[str, Method] = {
@@ -102,6 +109,20 @@ METHODS: dict[str, Method] = {
     # Tab. 3-4 (d), supp. Sec. 1.4: D2(G(E1(x))) with N1 trained on A and B like A, G on A; tested on B like A
     "atdt_cyclegan": Method("AT/DT + CycleGAN", needs=("n1_cyclegan", "g_cyclegan", "n2"), predictor=_atdt_cyclegan,
                             rescale=True, test_on="b_like_a"),
+    # No Transfer (supplementary Sec. 1.2): the T2 head of one network whose shared E also learnt T1
+    # on A and B, applied to B as it is; no G
+    "no_transfer": Method("No Transfer", needs=("multitask",), predictor=lambda n: head(n["multitask"], "multitask", "target"),
+                          rescale=True, on_a=("no_transfer", "No Transfer")),
+    # Separate N1^A, N1^B (Sec. 6.2, Tab. 5): G learnt on N1^A's features, applied on B through N1^B's
+    "atdt_separate_n1": Method("AT/DT (separate N1)", needs=("n1_a", "n1_b", "g_sep_n1", "n2"),
+                               predictor=_transfer_through("n1_b", "g_sep_n1", "b"),
+                               predictor_a=_transfer_through("n1_a", "g_sep_n1", "a"), rescale=True,
+                               on_a=("atdt_separate_n1", "AT/DT (separate N1)")),
+    # N1 with a shared decoder and one encoder per domain (supplementary Sec. 1.3, Tab. 5): D2(G(E1^B(x_B)))
+    "atdt_separate_encoders": Method("AT/DT (separate encoders)", needs=("n1_sepenc", "g_sepenc", "n2"),
+                                     predictor=_transfer_through("n1_sepenc", "g_sepenc", "b"),
+                                     predictor_a=_transfer_through("n1_sepenc", "g_sepenc", "a"), rescale=True,
+                                     on_a=("atdt_separate_encoders", "AT/DT (separate encoders)")),
 }
 
 

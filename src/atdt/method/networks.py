@@ -12,17 +12,22 @@ in NETWORKS, and a new kind of network one entry in TYPES.
 Besides the experiment's domains "a" and "b", a network can learn from (and a method be tested
 on) a domain that another network makes (``DERIVED``): "b_like_a", B translated to look like A by
 the ``translation`` network. Asking for such a domain trains its maker first.
+The split level (``network.split_level``, paper Sec. 6.1) is where E ends and D begins. Without
+skip connections it does not change N = D(E(x)), so task networks are trained and keyed at the
+deepest split (``task_network_settings``) and cut at the configured level when used
+(``atdt.networks.task_network.cut_at``): the transfer-level study trains N1 and N2 once and G once
+per level (G's fingerprint holds the level).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from atdt.config import DataConfig, ExperimentConfig, TrainConfig, to_dict
+from atdt.config import DataConfig, ExperimentConfig, NetworkConfig, TrainConfig, to_dict
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
 from atdt.method import translation
 
@@ -38,6 +43,7 @@ class Network:
     task: str = ""  # "source" (T1) or "target" (T2); G has none: it maps T1's features to T2's
     builds_on: tuple[str, ...] = ()  # networks it needs, trained first; their fingerprints enter its own
     folder: str = ""  # its run folder in the seed's folder; "" = its key in NETWORKS
+    heads: tuple[tuple[str, tuple[str, ...]], ...] = ()  # multi-task: (task role, domains whose labels train it)
 
 
 class Declared(NamedTuple):
@@ -48,6 +54,12 @@ class Declared(NamedTuple):
     train: TrainConfig
     key: str  # where ``train`` lives in the experiment config (error messages): "n1", "transfer.train"
     labels: tuple[str, ...]  # label keys the training split of each of its domains must carry
+    labels_on: dict[str, tuple[str, ...]] | None = None  # more label keys, for some domains only
+
+    def labels_for(self, domain: str) -> tuple[str, ...]:
+        """The label keys the training split of ``domain`` must carry."""
+        more = (self.labels_on or {}).get(domain, ())
+        return self.labels + tuple(k for k in more if k not in self.labels)
 
 
 @dataclass(frozen=True)
@@ -67,29 +79,100 @@ class Derived(NamedTuple):
     source: str  # the domain it is made from: it carries that domain's labels and cameras
 
 
-def _task_name(net: Network, cfg: ExperimentConfig) -> str:
-    return {"source": cfg.task_source, "target": cfg.task_target}[net.task]
+def _task_name(role: str, cfg: ExperimentConfig) -> str:
+    return {"source": cfg.task_source, "target": cfg.task_target}[role]
+
+
+def _label_of(task: str) -> tuple[str, ...]:
+    from atdt.tasks import TASKS
+
+    return (TASKS[task].label_key,) if task in TASKS else ()  # an unknown task is reported on its own
+
+
+def task_network_settings(network: NetworkConfig) -> NetworkConfig:
+    """The settings a task network is trained and keyed with. Without skip connections N = D(E(x))
+    is one network whatever the split level (D's tail holds the stages after it), so it trains at
+    the deepest split and ``cut_at`` re-cuts it where E should end; split level 4 is the paper's,
+    so the fingerprints of networks trained at it are unchanged. With skips, D reads E's shallower
+    stages and the split changes the network, so it stays."""
+    return network if network.skips else replace(network, split_level=4)
+
+
+def _without_aux(train: TrainConfig) -> TrainConfig:
+    # the auxiliary losses (atdt.auxiliary) are defined for single-task networks only
+    return replace(train, aux_edges=0.0, norm_align=0.0)
 
 
 def _declare_task(net: Network, cfg: ExperimentConfig) -> Declared:
-    from atdt.tasks import TASKS
-
-    task = _task_name(net, cfg)
-    labels = (TASKS[task].label_key,) if task in TASKS else ()  # an unknown task is reported on its own
-    return Declared(task, cfg.network, getattr(cfg, net.settings), net.settings, labels)
+    task = _task_name(net.task, cfg)
+    return Declared(task, task_network_settings(cfg.network), getattr(cfg, net.settings), net.settings, _label_of(task))
 
 
 def _train_task(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
     from atdt.engine import train_task_network
+    from atdt.networks.task_network import cut_at
 
     d = _declare_task(net, run.cfg)
-    return train_task_network(d.task, [run.train_set(x) for x in net.domains], network=d.network, train=d.train,
-                              runtime=run.cfg.runtime, run_dir=run_dir, fabric=run.fabric, desc=net.desc)
+    model = train_task_network(d.task, [run.train_set(x) for x in net.domains], network=d.network, train=d.train,
+                               runtime=run.cfg.runtime, run_dir=run_dir, fabric=run.fabric, desc=net.desc)
+    return cut_at(model, run.cfg.network)  # E ends at the configured split level
+
+
+def _declare_multitask(net: Network, cfg: ExperimentConfig) -> Declared:
+    heads = {_task_name(role, cfg): list(domains) for role, domains in net.heads}
+    labels_on = {x: tuple(k for task, domains in heads.items() if x in domains for k in _label_of(task))
+                 for x in net.domains}
+    # the heads (which task learns from which domain) are part of the architecture it hashes
+    return Declared("+".join(heads), {**to_dict(cfg.network), "heads": heads}, _without_aux(getattr(cfg, net.settings)),
+                    net.settings, (), labels_on)
+
+
+def _train_multitask(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
+    from atdt.engine.train_variants import train_multitask_network
+
+    d, cfg = _declare_multitask(net, run.cfg), run.cfg
+    tasks = {task: tuple(net.domains.index(x) for x in domains) for task, domains in d.network["heads"].items()}
+    return train_multitask_network(tasks, [run.train_set(x) for x in net.domains], network=cfg.network, train=d.train,
+                                   seed=cfg.runtime.seed, run_dir=run_dir, fabric=run.fabric,
+                                   progress=cfg.runtime.progress, channels_last=cfg.runtime.channels_last, desc=net.desc)
+
+
+def head(network, name: str, role: str):
+    """The head of multi-task network ``name`` (a NETWORKS entry) trained for ``role`` (source, target),
+    as a TaskNetwork: heads are built in the order the entry declares them."""
+    roles = [r for r, _ in NETWORKS[name].heads]
+    return network.head(network.heads[roles.index(role)])
+
+
+def _declare_separate_encoders(net: Network, cfg: ExperimentConfig) -> Declared:
+    task = _task_name(net.task, cfg)
+    return Declared(task, {**to_dict(cfg.network), "encoders": list(net.domains)},
+                    _without_aux(getattr(cfg, net.settings)), net.settings, _label_of(task))
+
+
+def _train_separate_encoders(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
+    from atdt.engine.train_variants import train_separate_encoder_network
+
+    d, cfg = _declare_separate_encoders(net, run.cfg), run.cfg
+    return train_separate_encoder_network(d.task, [run.train_set(x) for x in net.domains], network=cfg.network,
+                                          train=d.train, seed=cfg.runtime.seed, run_dir=run_dir, fabric=run.fabric,
+                                          progress=cfg.runtime.progress, channels_last=cfg.runtime.channels_last,
+                                          desc=net.desc)
+
+
+def encoder_on(network, domain: str):
+    """The encoder ``network`` applies to ``domain``'s images: its own one per domain where it has
+    several (separate encoders), else its only one."""
+    return network.encoder_for(domain) if hasattr(network, "encoder_for") else network.encoder
 
 
 def _declare_transfer(net: Network, cfg: ExperimentConfig) -> Declared:
     t = getattr(cfg, net.settings)
     layers = {k: v for k, v in to_dict(t).items() if k != "train"}  # G's settings, cache_features included
+    if cfg.network.split_level != 4:
+        # G maps the features where E1 and E2 end; the paper's level (4) is left out, so that every G
+        # trained before the level entered the fingerprint keeps its own
+        layers["split_level"] = cfg.network.split_level
     return Declared("transfer", layers, t.train, f"{net.settings}.train", ())
 
 
@@ -97,9 +180,10 @@ def _train_transfer(net: Network, run: SeedRun, builds_on: dict, run_dir: Path):
     from atdt.method.steps import step3_train_transfer
 
     source, target = (builds_on[name] for name in net.builds_on)  # G maps the first's encoder to the second's
-    (data,) = (run.train_set(x) for x in net.domains)
-    return step3_train_transfer(source.encoder, target.encoder, data, transfer=getattr(run.cfg, net.settings),
-                                runtime=run.cfg.runtime, run_dir=run_dir, fabric=run.fabric, desc=net.desc)
+    (domain,) = net.domains
+    return step3_train_transfer(encoder_on(source, domain), encoder_on(target, domain), run.train_set(domain),
+                                transfer=getattr(run.cfg, net.settings), runtime=run.cfg.runtime, run_dir=run_dir,
+                                fabric=run.fabric, desc=net.desc)
 
 
 TYPES: dict[str, NetworkType] = {
@@ -108,6 +192,11 @@ TYPES: dict[str, NetworkType] = {
     # CycleGAN between A and B, as `atdt translate` (atdt.method.translation); makes B like A
     "translate": NetworkType(translation.declare_translation, translation.train_translation,
                              inputs=translation.translation_inputs, product=translation.b_like_a),
+    # one shared E and a decoder per head, each head's loss on the domains that carry its labels
+    # (atdt.engine.train_variants.train_multitask_network)
+    "multitask": NetworkType(_declare_multitask, _train_multitask),
+    # one encoder per domain and a shared decoder (atdt.engine.train_variants.train_separate_encoder_network)
+    "separate_encoders": NetworkType(_declare_separate_encoders, _train_separate_encoders),
 }
 
 NETWORKS: dict[str, Network] = {
@@ -121,6 +210,22 @@ NETWORKS: dict[str, Network] = {
     # Step 3 (Sec. 3.5): G from N1's deepest features to N2's, on A only, both encoders frozen
     "g": Network("transfer", domains=("a",), settings="transfer", desc="step 3: G on A", builds_on=("n1", "n2"),
                  folder="transfer"),
+    # Shared vs non-shared N1 (Sec. 6.2, Tab. 5): N1^A and N1^B, each on one domain, N1's settings,
+    # and G from N1^A's features to N2's on A (applied on B through N1^B's encoder)
+    "n1_a": Network("task", task="source", domains=("a",), settings="n1", desc="separate N1: N1^A on A"),
+    "n1_b": Network("task", task="source", domains=("b",), settings="n1", desc="separate N1: N1^B on B"),
+    "g_sep_n1": Network("transfer", domains=("a",), settings="transfer", desc="separate N1: G on A",
+                        builds_on=("n1_a", "n2"), folder="transfer_sep_n1"),
+    # No Transfer (supplementary Sec. 1.2, Tab. 3-4): E shared by a T1 head trained on A and B and
+    # a T2 head trained on A, with N1's settings (without the auxiliary losses)
+    "multitask": Network("multitask", domains=("a", "b"), settings="n1", desc="no transfer: E + D1 (A+B) + D2 (A)",
+                         heads=(("source", ("a", "b")), ("target", ("a",)))),
+    # N1 with separate encoders (supplementary Sec. 1.3, Tab. 5): E1^A on A, E1^B on B, one D1, N1's
+    # settings (without the auxiliary losses), and G from E1^A's features to N2's on A
+    "n1_sepenc": Network("separate_encoders", task="source", domains=("a", "b"), settings="n1",
+                         desc="separate encoders: N1 on A+B"),
+    "g_sepenc": Network("transfer", domains=("a",), settings="transfer", desc="separate encoders: G on A",
+                        builds_on=("n1_sepenc", "n2"), folder="transfer_sepenc"),
     # Sec. 5.3 / supp. Sec. 1.4: CycleGAN between A and B; its product, B like A, is the domain b_like_a
     "translation": Network("translate", domains=("a", "b"), settings="translate", desc="CycleGAN: B like A"),
     # AT/DT + CycleGAN, step 1: T1 on A and B like A (the paper's N1 on A and BlikeA)

@@ -14,18 +14,27 @@ A study file (YAML, ``experiments/studies/<name>.yaml``); unknown keys fail, nam
         label: a             # its row group in that table, e.g. (a), (b), (c) as in the paper
         overrides:           # key=value overrides of this point (block lists: a flow list
           - task_source=depth  #   [a=1, b=2,3] would split at every comma)
+    grid:                    # optional: one point per combination of values (with points: of
+      network.split_level: [1, 2, 3, 4]  # each point), named from the values: split_level-1, ...
+    metrics: [miou, acc]     # optional: what the report tabulates and plots (default: the task's key
+                             #   metrics); a table uses those of its target task
+    plot: line               # bar (default: one group per point) or line (x: the first grid key, one
+                             #   line per method and domain, as the paper's Fig. 4)
+    on: [b, a]               # the test splits the report shows (default both: B, then A)
 
-Overrides apply in this order: ``seeds``, the study's, the point's, the command line's (so
-``atdt study reproduce seeds=0`` runs one seed), then ``name=<study>/<point>``. Rerunning a study
-resumes it: ``run_experiment`` reuses every finished step.
+Overrides apply in this order: ``seeds``, the study's, the point's, the grid's, the command line's
+(so ``atdt study reproduce seeds=0`` runs one seed), then ``name=<study>/<point>``. The methods a
+point evaluates are its config's ``methods`` (an override such as ``methods=[baseline,atdt]``).
+Rerunning a study resumes it: ``run_experiment`` reuses every finished step.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 
 from atdt.config import ConfigError, ExperimentConfig, from_dict, load_config
@@ -39,6 +48,7 @@ class Point:
     table: str = ""
     label: str = ""
     overrides: tuple[str, ...] = ()
+    values: dict | None = None  # its grid values (key -> value), None for a listed point
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,14 @@ class Study:
     base: str
     seeds: tuple[int, ...] = (0,)
     overrides: tuple[str, ...] = ()
-    points: tuple[Point, ...] = ()
+    points: tuple[Point, ...] = ()  # after loading: every point, the grid's included
+    grid: dict | None = None  # key -> list of values
+    metrics: tuple[str, ...] = ()  # () = the key metrics of each table's task
+    plot: str = "bar"
+    on: tuple[str, ...] = ("b", "a")
+
+
+PLOTS = ("bar", "line")
 
 
 @dataclass(frozen=True)
@@ -71,20 +88,70 @@ def _check_required(cls: type, item, where: str) -> None:
         raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}")
 
 
+def _text(value) -> str:
+    """A grid value as it is written in an override (YAML)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def expand_grid(grid: dict, points: tuple[Point, ...], where: str) -> tuple[Point, ...]:
+    """One point per combination of the grid's values, or per point and combination when the study
+    lists points too; each named and labelled from its values (``split_level-1``, ``split_level=1``)."""
+    if not grid:
+        return points
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"{where}: grid.{key} must be a non-empty list of values, got {values!r}")
+    out = []
+    for combination in itertools.product(*grid.values()):
+        values = dict(zip(grid, combination))
+        short = {key.split(".")[-1]: _text(value) for key, value in values.items()}
+        name = "-".join(f"{k}-{v}" for k, v in short.items())
+        label = ", ".join(f"{k}={v}" for k, v in short.items())
+        overrides = tuple(f"{key}={_text(value)}" for key, value in values.items())
+        for point in points or (Point(""),):
+            out.append(Point(f"{point.name}-{name}" if point.name else name, point.table,
+                             f"{point.label}, {label}" if point.label else label, point.overrides + overrides, values))
+    return tuple(out)
+
+
+def _check_report_keys(study: Study, where: str) -> None:
+    from atdt.report.tables import metric_keys
+    from atdt.tasks import TASKS
+
+    known = {k for task in TASKS for k in metric_keys(task)}
+    unknown = [m for m in study.metrics if m not in known]
+    if unknown:
+        raise ConfigError(f"{where}: metrics: unknown {', '.join(map(repr, unknown))}; choose from: "
+                          + "; ".join(f"{task}: {', '.join(metric_keys(task))}" for task in TASKS))
+    if study.plot not in PLOTS:
+        raise ConfigError(f"{where}: plot: unknown {study.plot!r}; choose one of: {', '.join(PLOTS)}")
+    if study.plot == "line" and not study.grid:
+        raise ConfigError(f"{where}: plot: line needs a grid (its first key is the x axis)")
+    if not study.on or not set(study.on) <= {"a", "b"} or len(set(study.on)) != len(study.on):
+        raise ConfigError(f"{where}: on: a list of the test splits to report, a and/or b, got {list(study.on)}")
+
+
 def study_from_dict(data: dict, where: str = "study") -> Study:
-    """Build a Study from plain data; unknown or missing keys raise ConfigError naming them."""
+    """Build a Study from plain data, its grid expanded into points; unknown or missing keys raise
+    ConfigError naming them."""
+    if isinstance(data, dict) and True in data:  # YAML 1.1 reads the key `on:` as the boolean true
+        data = {("on" if k is True else k): v for k, v in data.items()}
     _check_required(Study, data, where)
     points = data.get("points") or []
     if not isinstance(points, list):
         raise ConfigError(f"{where}: points must be a list")
     for i, point in enumerate(points):
         _check_required(Point, point, f"{where}: points[{i}]")
+        if "values" in point:
+            raise ConfigError(f"{where}: points[{i}].values: set by the grid, not by hand")
     try:
         study = from_dict(Study, data)
     except ConfigError as err:
         raise ConfigError(f"{where}: {err}") from None
+    study = replace(study, points=expand_grid(study.grid, study.points, where))
     if not study.points:
-        raise ConfigError(f"{where}: no points")
+        raise ConfigError(f"{where}: no points (list some, or give a grid)")
+    _check_report_keys(study, where)
     names = [p.name for p in study.points]
     for name in [study.name, *names]:
         if not _NAME.match(name):

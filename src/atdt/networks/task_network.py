@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import torch
 from torch import nn
 
@@ -48,3 +51,27 @@ def build_task_network(network: NetworkConfig, out_channels: int, *, aux_edges: 
     # the edge head reads E's output alone: it shapes E, not the task decoder
     aux = Decoder(channels[k - 1:k], 1, channels=tuple(network.decoder_channels), norm=network.norm) if aux_edges else None
     return TaskNetwork(encoder, decoder, aux)
+
+
+def cut_at(model: TaskNetwork, network: NetworkConfig) -> TaskNetwork:
+    """``model`` with E ending at ``network.split_level`` instead (paper Sec. 6.1): the ResNet stages
+    move between E and D's tail, every weight is kept, so D(E(x)) is unchanged; the edge head,
+    which only trains, is left out. ``network`` holds the settings ``model`` was built with, but
+    for the split level. Only without skip connections: with them the split changes D's inputs."""
+    have, want = len(model.encoder.stages), network.split_level
+    if want == have:
+        return model
+    if network.skips or model.decoder.skips:
+        raise ValueError("a network with skip connections cannot be re-cut at another split level: D reads E's stages")
+    state = {}
+    for key, value in model.state_dict().items():
+        found = re.match(r"(?:encoder\.stages\.(\d+)|decoder\.tail\.(\d+))\.(.*)", key)
+        if key.startswith("aux."):
+            continue
+        if found:  # stage i of the ResNet: E's (i < split level) or D's tail (the rest)
+            i = int(found[1]) if found[1] is not None else have + int(found[2])
+            key = f"encoder.stages.{i}.{found[3]}" if i < want else f"decoder.tail.{i - want}.{found[3]}"
+        state[key] = value
+    cut = build_task_network(replace(network, pretrained=None), model.decoder.predict.out_channels)
+    cut.load_state_dict(state)
+    return cut.to(next(model.parameters()).device).train(model.training)

@@ -1,5 +1,6 @@
 """Figures: the paper's qualitative comparison (Fig. 3: RGB | Baseline | AT/DT | ground truth),
-the t-SNE of E1, E2 and G(E1) features (supplementary Fig. 1) and the bar charts of a study."""
+the t-SNE of E1, E2 and G(E1) features (supplementary Fig. 1) and the charts of a study (bars per
+setting; lines over a grid key, as the transfer level of Fig. 4)."""
 
 from __future__ import annotations
 
@@ -105,6 +106,39 @@ def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -
     return _save(fig, path)
 
 
+def line_chart(x: list, xlabel: str, panels: list[dict], path, *, title: str = "") -> Path:
+    """One line per series over ``x`` (the values of a grid key), with std bands, one subplot per
+    panel: ``{"ylabel": str, "series": {label: (means, stds)}, "dashed": [labels], "groups": {label:
+    group}}``; series of one group share a colour (e.g. a method), dashed ones are e.g. its scores on
+    A beside the solid ones on B, as the paper's Fig. 4."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x)
+    at = np.asarray(x, dtype=float) if numeric else np.arange(len(x))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(5.5, 2.9 * len(panels) + 0.4), squeeze=False)
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, panel in zip(axes[:, 0], panels):
+        groups = panel.get("groups") or {label: label for label in panel["series"]}
+        colours = {g: cycle[i % len(cycle)] for i, g in enumerate(dict.fromkeys(groups.values()))}
+        for label, (means, stds) in panel["series"].items():
+            means, stds = np.asarray(means, dtype=float), np.nan_to_num(np.asarray(stds, dtype=float))
+            style, colour = "--" if label in panel.get("dashed", ()) else "-", colours[groups.get(label, label)]
+            ax.plot(at, means, style, marker="o", color=colour, label=label)
+            ax.fill_between(at, means - stds, means + stds, color=colour, alpha=0.15)
+        ax.set_xticks(at, [str(v) for v in x])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(panel["ylabel"])
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
 def _save(fig, path, pad: float = 1.08) -> Path:
     """Lay out, write (creating the folder) and close a figure; returns its path."""
     import matplotlib.pyplot as plt
@@ -117,4 +151,4 @@ def _save(fig, path, pad: float = 1.08) -> Path:
     return path
 
 
-__all__ = ["bar_chart", "qualitative_figure", "tsne_figure"]
+__all__ = ["bar_chart", "line_chart", "qualitative_figure", "tsne_figure"]

@@ -1,11 +1,13 @@
-"""The report of a study (``atdt.method.study``): for each table, every setting's Baseline / AT/DT /
-Oracle on B's test split as mean ± std over seeds with the paper's rows beside them, the same on A
-(N2 vs AT/DT, supplementary Tab. 1-2), whether AT/DT beats the Baseline by more than one std of the
-per-seed difference, and wall times; one bar chart per table and a JSON file with the numbers.
+"""The report of a study (``atdt.method.study``): for each table, every point's methods (the
+``methods`` its config evaluated, in that order) on B's and on A's test split as mean ± std over
+seeds with the paper's rows beside them, how much each method beats the Baseline by (more than one
+std of the per-seed difference?), and wall times; one chart per table (bars, or lines over a grid
+key as the paper's Fig. 4) and a JSON file with the numbers.
 
 A point's paper rows are ``PAPER_TABLES[point.table].settings[point.label]`` where they exist;
-any other table (a later study's) is reported the same way without them. Charts and JSON go to
-the folder named after the document without its suffix (docs/results.md -> docs/results/).
+any other table is reported the same way without them (with ``PAPER_NOTES[table]`` where the paper
+studies it without numbers). ``study.metrics`` chooses the metrics tabulated and plotted (those of
+each table's task; default its key metrics), ``study.on`` the test splits shown.
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ import math
 import os
 from pathlib import Path
 
-from atdt.report.paper import PAPER_ON_A, PAPER_TABLES
+from atdt.method.methods import METHODS
+from atdt.report.paper import PAPER_NOTES, PAPER_ON_A, PAPER_TABLES
 from atdt.report.results import LABELS
-from atdt.report.tables import higher_is_better, markdown_table, metric_value
+from atdt.report.tables import higher_is_better, markdown_table, metric_keys, metric_value
 
 ARROW = {"semantic": "Sem.", "depth": "Dep.", "normals": "Norm."}
 KEY_METRICS = {"semantic": ("miou", "acc"), "depth": ("abs_rel", "d1"), "normals": ("mean", "a11")}
 CHART_METRICS = {"semantic": ("miou",), "depth": ("abs_rel", "d1"), "normals": ("mean",)}
-METRIC_NAMES = {"miou": "mIoU (%)", "acc": "Acc (%)", "abs_rel": "Abs Rel", "d1": "δ1", "mean": "mean angle (°)",
-                "a11": "<11.25°"}
-METHODS = ("baseline", "atdt", "oracle")
+METRIC_NAMES = {"miou": "mIoU (%)", "acc": "Acc (%)", "abs_rel": "Abs Rel", "sq_rel": "Sq Rel", "rmse": "RMSE (m)",
+                "rmse_log": "RMSE log", "d1": "δ1", "d2": "δ2", "d3": "δ3", "mean": "mean angle (°)",
+                "median": "median angle (°)", "a11": "<11.25°", "a22": "<22.5°", "a30": "<30°"}
+DOMAINS = {"b": "B", "a": "A"}
+REFERENCES = ("baseline", "oracle")  # the rows every other method is compared with, not against
 
 
 def beats_baseline(per_seed: list[dict], task: str, metric: str, method: str = "atdt", baseline: str = "baseline") -> dict:
@@ -39,6 +44,33 @@ def beats_baseline(per_seed: list[dict], task: str, metric: str, method: str = "
     std = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)) ** 0.5 if len(diffs) > 1 else math.nan
     return {"metric": metric, "improvement": diffs, "mean": mean, "std": std, "seeds": len(diffs),
             "beats": bool(mean > std) if len(diffs) > 1 else None}
+
+
+def _methods(p) -> list[str]:
+    return list(p.results["methods"])  # the order of the point's ``methods``
+
+
+def _union(points) -> list[str]:
+    return list(dict.fromkeys(m for p in points for m in _methods(p)))
+
+
+def _compared(p) -> list[str]:
+    """The methods of a point measured against its Baseline (none without one)."""
+    methods = _methods(p)
+    return [m for m in methods if m not in REFERENCES] if "baseline" in methods else []
+
+
+def _on_a_key(method: str) -> str | None:
+    m = METHODS.get(method)
+    return m.on_a[0] if m is not None and m.on_a else None
+
+
+def _metrics(study, task: str, default: dict = KEY_METRICS) -> tuple[str, ...]:
+    return tuple(m for m in study.metrics if m in metric_keys(task)) or default[task]
+
+
+def _metric_name(metric: str) -> str:
+    return METRIC_NAMES.get(metric, metric.replace("iou.", "IoU ") + (" (%)" if metric.startswith("iou.") else ""))
 
 
 def _short(domain: str) -> str:
@@ -68,7 +100,7 @@ def _verdict(b: dict) -> str:
 
 
 def _fmt(value: float, metric: str, signed: bool = False) -> str:
-    decimals = 2 if metric in ("miou", "acc") or metric.startswith("iou") or metric in ("mean", "a11") else 3
+    decimals = 2 if metric in ("miou", "acc", "mean", "median", "a11", "a22", "a30") or metric.startswith("iou") else 3
     return "-" if math.isnan(value) else f"{value:{'+' if signed else ''}.{decimals}f}"
 
 
@@ -76,73 +108,103 @@ def _with_std(mean: float, std: float, metric: str, signed: bool = False) -> str
     return _fmt(mean, metric, signed) + ("" if math.isnan(std) else f" ± {_fmt(std, metric)}")
 
 
-def _mean_std(p, method: str, metric: str) -> tuple[float, float]:
-    std = p.results.get("std", {}).get("methods", {}).get(method)
-    return metric_value(p.results["methods"].get(method), metric), metric_value(std, metric)
+def _mean_std(p, method: str, metric: str, domain: str = "b") -> tuple[float, float]:
+    """A method's mean and std over seeds on B's test split, or on A's (its ``on_a`` row)."""
+    key, group = (method, "methods") if domain == "b" else (_on_a_key(method), "on_domain_a")
+    std = p.results.get("std", {}).get(group, {}).get(key)
+    return metric_value(p.results.get(group, {}).get(key), metric), metric_value(std, metric)
 
 
-def _setting_section(p, task: str) -> list[str]:
+def _setting_section(p, task: str, metrics: tuple[str, ...]) -> list[str]:
     r, paper = p.results, _paper_setting(p)
     seeds = [s["seed"] for s in p.per_seed]
     title = _heading(p) + (f" (paper: {paper.domain_a} → {paper.domain_b})" if paper else "")
     overrides = " ".join(f"`{o}`" for o in p.point.overrides) or "none"
     lines = [f"### {title}", "", f"Point `{p.point.name}`, overrides {overrides}; seeds {', '.join(map(str, seeds))}; "
              f"wall time {p.wall_s / 60:.1f} min this run, {p.wall_s_total / 60:.1f} min over all runs.", ""]
-    ours = _rows(r["methods"], r.get("std", {}).get("methods"), METHODS)
-    theirs = _rows(paper.methods, None, METHODS, "Paper: ") if paper else []
+    ours = _rows(r["methods"], r.get("std", {}).get("methods"), _methods(p))
+    theirs = _rows(paper.methods, None, list(paper.methods), "Paper: ") if paper else []
     lines.append(markdown_table(task, ours, *([theirs] if theirs else [])))
-    improvements = []
-    for metric in KEY_METRICS[task]:
-        b = beats_baseline(p.per_seed, task, metric)
-        improvements.append(f"{METRIC_NAMES[metric]} {_with_std(b['mean'], b['std'], metric, True)} "
-                            f"(more than one std: {_verdict(b)})")
-    lines += ["AT/DT's gain over the Baseline per seed (positive = AT/DT better; mean ± std over seeds): "
-              + "; ".join(improvements) + ".", ""]
+    for method in _compared(p):
+        label, improvements = LABELS.get(method, method), []
+        for metric in metrics:
+            b = beats_baseline(p.per_seed, task, metric, method)
+            improvements.append(f"{_metric_name(metric)} {_with_std(b['mean'], b['std'], metric, True)} "
+                                f"(more than one std: {_verdict(b)})")
+        lines += [f"{label}'s gain over the Baseline per seed (positive = {label} better; mean ± std over seeds): "
+                  + "; ".join(improvements) + ".", ""]
     if r.get("depth_scale", 1.0) != 1.0:
         lines += [f"Depth of networks trained on A rescaled by f_B / f_A = {r['depth_scale']:.3f}.", ""]
     return lines
 
 
 def _on_a_section(table: str, points: list, task: str) -> list[str]:
-    groups = [_rows(p.results["on_domain_a"], p.results.get("std", {}).get("on_domain_a"), ("n2", "atdt"),
+    groups = [_rows(p.results["on_domain_a"], p.results.get("std", {}).get("on_domain_a"), list(p.results["on_domain_a"]),
                     f"({p.point.label}) " if p.point.label else f"{p.point.name}: ") for p in points]
     paper = PAPER_ON_A.get(table) if table in PAPER_TABLES and PAPER_TABLES[table].task_target == task else None
     if paper:
-        groups.append(_rows(paper.methods, None, ("n2", "atdt"), f"Paper ({paper.domain_a}; B = {paper.domain_b}): "))
+        groups.append(_rows(paper.methods, None, list(paper.methods), f"Paper ({paper.domain_a}; B = {paper.domain_b}): "))
+    settings = {p.point.label: s for p in points if (s := _paper_setting(p)) is not None and s.on_a}
+    for label, s in settings.items():
+        groups.append(_rows(s.on_a, None, list(s.on_a), f"Paper ({label}: {s.domain_a}; B = {s.domain_b}): "))
     supplementary = f" (supplementary {table.replace('tab', 'Tab. ')})" if paper else ""
-    return [f"### On A's test split: N2 vs AT/DT{supplementary}", "", "The cost of translating features between tasks with no domain shift.", "",
-            markdown_table(task, *groups)]
+    return [f"### On A's test split{supplementary}", "",
+            "Each method's row on A (the Baseline's is N2 itself): the cost of translating features between tasks "
+            "with no domain shift.", "", markdown_table(task, *groups)]
 
 
-def _summary(tables: dict) -> list[str]:
-    lines = ["| Table | Setting | Metric | Baseline | AT/DT | Oracle | AT/DT's gain per seed | > 1 std | "
-             "Paper: Baseline / AT/DT | Wall time (min) |", "|" + "---|" * 10]
-    for table, points in tables.items():
-        for p in points:
+def _summary(tables: dict, study) -> list[str]:
+    """One row per point: its table's first metric for every method of the study, AT/DT's gain."""
+    points = [p for pts in tables.values() for p in pts]
+    methods = _union(points)
+    papers = [s for p in points if (s := _paper_setting(p)) is not None]
+    cited = [m for m in methods if m not in ("oracle",) and any(m in s.methods for s in papers)]
+    header = ["Table", "Setting", "Metric", *(LABELS.get(m, m) for m in methods), "AT/DT's gain per seed", "> 1 std"]
+    header += [f"Paper: {' / '.join(LABELS.get(m, m) for m in cited)}"] if cited else []
+    lines = ["| " + " | ".join(header + ["Wall time (min)"]) + " |", "|" + "---|" * (len(header) + 1)]
+    for table, pts in tables.items():
+        for p in pts:
             task = p.results["task_target"]
-            metric = KEY_METRICS[task][0]
-            cells = [_with_std(*_mean_std(p, m, metric), metric) for m in METHODS]
-            b, paper = beats_baseline(p.per_seed, task, metric), _paper_setting(p)
-            theirs = " / ".join(_fmt(metric_value(paper.methods.get(m), metric), metric)
-                                for m in ("baseline", "atdt")) if paper else "-"
-            lines.append(f"| {table} | {_heading(p)} | {METRIC_NAMES[metric]} | {' | '.join(cells)} | "
-                         f"{_with_std(b['mean'], b['std'], metric, True)} | {_verdict(b)} | {theirs} | "
+            metric = _metrics(study, task)[0]
+            cells = [_with_std(*_mean_std(p, m, metric), metric) if m in p.results["methods"] else "-" for m in methods]
+            if "atdt" in _compared(p):
+                b = beats_baseline(p.per_seed, task, metric)
+                cells += [_with_std(b["mean"], b["std"], metric, True), _verdict(b)]
+            else:
+                cells += ["-", "-"]
+            paper = _paper_setting(p)
+            if cited:
+                cells.append(" / ".join(_fmt(metric_value(paper.methods.get(m), metric), metric) for m in cited)
+                             if paper else "-")
+            lines.append(f"| {table} | {_heading(p)} | {_metric_name(metric)} | {' | '.join(cells)} | "
                          f"{p.wall_s_total / 60:.1f} |")
     return lines + [""]
 
 
-def _chart(table: str, points: list, task: str, path: Path, title: str) -> Path:
-    from atdt.report.figures import bar_chart
+def _chart(study, table: str, points: list, task: str, path: Path, title: str) -> Path:
+    from atdt.report.figures import bar_chart, line_chart
 
     panels = []
-    for metric in CHART_METRICS[task]:
-        series = {}
-        for m in METHODS:
-            pairs = [_mean_std(p, m, metric) for p in points]
-            series[LABELS[m]] = ([v for v, _ in pairs], [s for _, s in pairs])
+    line = study.plot == "line"
+    for metric in _metrics(study, task, CHART_METRICS):
+        series, dashed, groups = {}, [], {}
+        for m in _union(points):
+            for domain in (study.on if line else study.on[:1]):
+                if domain == "a" and _on_a_key(m) is None:
+                    continue
+                label = LABELS.get(m, m) + (f" on {DOMAINS[domain]}" if line else "")
+                pairs = [_mean_std(p, m, metric, domain) for p in points]
+                series[label], groups[label] = ([v for v, _ in pairs], [s for _, s in pairs]), m
+                dashed += [label] if domain == "a" else []
         arrow = "higher is better" if higher_is_better(task, metric) else "lower is better"
-        panels.append({"ylabel": f"{METRIC_NAMES[metric]} ({arrow})", "series": series})
-    return bar_chart([_heading(p) for p in points], panels, path, title=f"{title} (mean ± std over seeds, B's test split)")
+        panels.append({"ylabel": f"{_metric_name(metric)} ({arrow})", "series": series, "dashed": dashed,
+                       "groups": groups})
+    if line:
+        key = next(iter(study.grid))
+        x = [(p.point.values or {}).get(key) for p in points]
+        return line_chart(x, key, panels, path, title=f"{title} (mean ± std over seeds)")
+    return bar_chart([_heading(p) for p in points], panels, path,
+                     title=f"{title} (mean ± std over seeds, {DOMAINS[study.on[0]]}'s test split)")
 
 
 def _table_title(table: str, points: list) -> str:
@@ -150,56 +212,73 @@ def _table_title(table: str, points: list) -> str:
     paper = PAPER_TABLES.get(table)
     if paper is not None and paper.task_target == r["task_target"]:
         return paper.title
+    if table in PAPER_NOTES:
+        return PAPER_NOTES[table][0]
     return f"{table}: {ARROW[r['task_source']]} → {ARROW[r['task_target']]}"
 
 
-def _numbers(p, task: str) -> dict:
+def _numbers(p, task: str, metrics: tuple[str, ...]) -> dict:
     r, paper = p.results, _paper_setting(p)
+    vs = {m: {k: beats_baseline(p.per_seed, task, k, m) for k in metrics} for m in _compared(p)}
+    on_a = {m: key for m in _methods(p) if (key := _on_a_key(m)) in r.get("on_domain_a", {})}
     return {"point": p.point.name, "table": p.point.table, "label": p.point.label, "overrides": list(p.point.overrides),
-            "task_source": r["task_source"], "task_target": task, "domain_a": r["domain_a"], "domain_b": r["domain_b"],
-            "seeds": [s["seed"] for s in p.per_seed], "wall_s": round(p.wall_s, 1), "wall_s_total": round(p.wall_s_total, 1),
-            "methods": r["methods"], "std": r.get("std", {}).get("methods", {}), "on_domain_a": r["on_domain_a"],
-            "on_domain_a_std": r.get("std", {}).get("on_domain_a", {}),
-            "per_seed": {str(s["seed"]): {m: {k: metric_value(s["methods"].get(m), k) for k in KEY_METRICS[task]}
-                                          for m in METHODS} for s in p.per_seed},
-            "atdt_vs_baseline": {k: beats_baseline(p.per_seed, task, k) for k in KEY_METRICS[task]},
-            "paper": {"domain_a": paper.domain_a, "domain_b": paper.domain_b, "methods": paper.methods} if paper else None}
+            "values": p.point.values, "task_source": r["task_source"], "task_target": task, "domain_a": r["domain_a"],
+            "domain_b": r["domain_b"], "seeds": [s["seed"] for s in p.per_seed], "wall_s": round(p.wall_s, 1),
+            "wall_s_total": round(p.wall_s_total, 1), "methods": r["methods"], "std": r.get("std", {}).get("methods", {}),
+            "on_domain_a": r["on_domain_a"], "on_domain_a_std": r.get("std", {}).get("on_domain_a", {}),
+            "per_seed": {str(s["seed"]): {m: {k: metric_value(s["methods"].get(m), k) for k in metrics}
+                                          for m in _methods(p)} for s in p.per_seed},
+            "per_seed_on_a": {str(s["seed"]): {key: {k: metric_value(s.get("on_domain_a", {}).get(key), k) for k in metrics}
+                                               for key in on_a.values()} for s in p.per_seed},
+            "vs_baseline": vs, "atdt_vs_baseline": vs.get("atdt"),
+            "paper": {"domain_a": paper.domain_a, "domain_b": paper.domain_b, "methods": paper.methods,
+                      "on_a": paper.on_a} if paper else None}
 
 
-def write_study_report(study, points: list, doc, *, command: str) -> dict:
-    """Write ``doc`` (markdown), and beside it ``<doc without suffix>/<study>.json`` and one
-    ``<study>-<table>.png`` per table. ``points`` are ``atdt.method.study.PointResult``s."""
+def write_study_report(study, points: list, doc, *, command: str, assets=None, json_path=None) -> dict:
+    """Write ``doc`` (markdown), the JSON of the numbers (default ``<doc without suffix>/<study>.json``)
+    and one ``<study>-<table>.png`` per table in ``assets`` (default the folder ``<doc without
+    suffix>``). ``points`` are ``atdt.method.study.PointResult``s."""
     doc = Path(doc)
-    assets = doc.with_suffix("")
+    assets = Path(assets) if assets is not None else doc.with_suffix("")
     tables: dict[str, list] = {}
     for p in points:
         tables.setdefault(p.point.table or "results", []).append(p)
     wall, wall_total = sum(p.wall_s for p in points), sum(p.wall_s_total for p in points)
+    shown = " and ".join(f"{DOMAINS[d]}'s" for d in study.on)
     lines = [f"# Study `{study.name}`", "",
              f"Command: `{command}` (base preset `{study.base}`; rerunning it resumes: finished steps are reused).",
              f"Wall time: {wall / 60:.1f} min this run, {wall_total / 60:.1f} min over all runs of the study.", "",
-             "Scores on B's test split, mean ± std (sample std) over seeds; mIoU, Acc and IoU in %. Rows marked "
+             f"Scores on {shown} test split, mean ± std (sample std) over seeds; mIoU, Acc and IoU in %. Rows marked "
              "*Paper* are the paper's own numbers (ICCV 2019, its datasets and networks) for the setting ours stands "
              "in for. *AT/DT's gain*: its per-seed improvement over the Baseline (positive = better, for "
              "lower-is-better metrics too), mean ± std over seeds; *more than one std*: that mean exceeds that std.", "",
-             "## Summary", ""] + _summary(tables)
-    numbers = {"study": study.name, "base": study.base, "command": command, "wall_s": round(wall, 1),
+             "## Summary", ""] + _summary(tables, study)
+    numbers = {"study": study.name, "base": study.base, "command": command, "grid": study.grid,
+               "metrics": list(study.metrics), "plot": study.plot, "on": list(study.on), "wall_s": round(wall, 1),
                "wall_s_total": round(wall_total, 1), "tables": {}}
     charts = []
     for table, pts in tables.items():
         task = pts[0].results["task_target"]
         if any(p.results["task_target"] != task for p in pts):
             raise ValueError(f"table {table} mixes target tasks; give each task its own table")
-        title = _table_title(table, pts)
-        chart = _chart(table, pts, task, assets / f"{study.name}-{table}.png", title)
+        title, metrics = _table_title(table, pts), _metrics(study, task)
+        chart = _chart(study, table, pts, task, assets / f"{study.name}-{table}.png", title)
         charts.append(chart)
-        lines += [f"## {title}", "", f"![{title}]({Path(os.path.relpath(chart, doc.parent)).as_posix()})", ""]
-        for p in pts:
-            lines += _setting_section(p, task)
-        lines += _on_a_section(table, pts, task)
-        numbers["tables"][table] = {"title": title, "task": task, "settings": [_numbers(p, task) for p in pts]}
+        lines += [f"## {title}", ""]
+        if table in PAPER_NOTES and table not in PAPER_TABLES:
+            lines += [PAPER_NOTES[table][1], ""]
+        lines += [f"![{title}]({Path(os.path.relpath(chart, doc.parent)).as_posix()})", ""]
+        if "b" in study.on:
+            for p in pts:
+                lines += _setting_section(p, task, metrics)
+        if "a" in study.on:
+            lines += _on_a_section(table, pts, task)
+        numbers["tables"][table] = {"title": title, "task": task, "metrics": list(metrics),
+                                    "settings": [_numbers(p, task, metrics) for p in pts]}
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(lines))
-    json_path = assets / f"{study.name}.json"
+    json_path = Path(json_path) if json_path is not None else assets / f"{study.name}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(numbers, indent=1, default=float, allow_nan=True) + "\n")
     return {"doc": doc, "json": json_path, "charts": charts}

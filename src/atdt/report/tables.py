@@ -30,12 +30,17 @@ def _columns(task: str) -> list[tuple[str, str, bool, int]]:
     raise ValueError(f"no table layout for task {task!r}; choose semantic, depth or normals")
 
 
+def metric_keys(task: str) -> list[str]:
+    """The metric keys of a task's table, in column order (``iou.road``, ..., ``miou``, ``acc``)."""
+    return [k for k, *_ in _columns(task)]
+
+
 def higher_is_better(task: str, key: str) -> bool:
     """Whether a larger value of metric ``key`` (e.g. ``miou``, ``iou.road``, ``abs_rel``) is better."""
     for k, _, higher, _ in _columns(task):
         if k == key:
             return higher
-    raise ValueError(f"no metric {key!r} for task {task!r}; choose one of: {', '.join(k for k, *_ in _columns(task))}")
+    raise ValueError(f"no metric {key!r} for task {task!r}; choose one of: {', '.join(metric_keys(task))}")
 
 
 def metric_value(scores: dict | None, key: str) -> float:

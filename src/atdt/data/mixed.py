@@ -5,11 +5,23 @@ statistics cover both, paper Sec. 3.3), deterministic per seed and epoch, and DD
 from __future__ import annotations
 
 import bisect
+import itertools
 
 import torch
 from torch.utils.data import Dataset, Sampler
 
 from atdt.data.transforms import augment
+
+
+def concat_offsets(datasets) -> list[int]:
+    """The first index of each dataset in their concatenation, then its total length."""
+    return list(itertools.accumulate((len(d) for d in datasets), initial=0))
+
+
+def locate(offsets: list[int], index: int) -> tuple[int, int]:
+    """(which dataset, index within it) of ``index`` in a concatenation with ``offsets``."""
+    domain = bisect.bisect_right(offsets, index) - 1
+    return domain, index - offsets[domain]
 
 
 class TrainingSet(Dataset):
@@ -23,9 +35,7 @@ class TrainingSet(Dataset):
             if missing:
                 raise ValueError(f"dataset {d.domain} has no {', '.join(missing)} labels (it has: {', '.join(sorted(d.labels))})")
         self.keys = ("image", *keys)
-        self.offsets = [0]
-        for d in self.datasets:
-            self.offsets.append(self.offsets[-1] + len(d))
+        self.offsets = concat_offsets(self.datasets)
         self.crop, self.flip, self.photometric = crop, flip, photometric
 
     @property
@@ -37,8 +47,8 @@ class TrainingSet(Dataset):
 
     def __getitem__(self, item):
         index, seed = item if isinstance(item, tuple) else (item, item)
-        domain = bisect.bisect_right(self.offsets, index) - 1
-        sample = self.datasets[domain][index - self.offsets[domain]]
+        domain, within = locate(self.offsets, index)
+        sample = self.datasets[domain][within]
         sample = {k: sample[k] for k in self.keys}
         if self.crop is not None or self.flip or self.photometric:
             sample = augment(sample, crop=self.crop, flip=self.flip, photometric_aug=self.photometric, seed=seed)

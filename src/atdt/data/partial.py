@@ -9,13 +9,11 @@ label a domain lacks stays absent.
 
 from __future__ import annotations
 
-import bisect
-
 import torch
 from torch.utils.data import Dataset
 
 from atdt.data.classes import IGNORE_INDEX
-from atdt.data.mixed import TrainingSet
+from atdt.data.mixed import TrainingSet, concat_offsets, locate
 
 # label key -> (fill value, dtype, leading dims before (H, W)): the tasks' own "no label" values
 FILL = {
@@ -49,9 +47,7 @@ class PartialLabelSet(Dataset):
         self.labels = tuple(dict.fromkeys(k for domain_keys in keys for k in domain_keys))
         for key in self.labels:
             fill_label(key, (1, 1))  # fails now, not in a worker, for a label without a fill value
-        self.offsets = [0]
-        for d in datasets:
-            self.offsets.append(self.offsets[-1] + len(d))
+        self.offsets = concat_offsets(datasets)
 
     @property
     def sizes(self) -> list[int]:
@@ -62,8 +58,8 @@ class PartialLabelSet(Dataset):
 
     def __getitem__(self, item):
         index, seed = item if isinstance(item, tuple) else (item, item)
-        domain = bisect.bisect_right(self.offsets, index) - 1
-        sample = self.parts[domain][(index - self.offsets[domain], seed)]
+        domain, within = locate(self.offsets, index)
+        sample = self.parts[domain][(within, seed)]
         sample["domain"] = domain
         size = tuple(sample["image"].shape[-2:])
         for key in self.labels:

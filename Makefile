@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo reproduce test test-fast bench clean
+.PHONY: install demo reproduce studies test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 # the paper's Tab. 1-2 on the embedded world -> docs/results.md; rerun to resume after a kill
 reproduce: $(STAMP)
 	$(BIN)/atdt study reproduce
+
+# the paper's other tables and studies (Tab. 3-6, Fig. 4, supp. Tab. 3-5, normals), one after the
+# other -> runs/<study>/study.md (docs/studies.md); rerun to resume after a kill
+STUDIES := cyclegan no_transfer shared_n1 separate_encoders transfer_level tasks batch_norm
+studies: $(STAMP)
+	for study in $(STUDIES); do $(BIN)/atdt study $$study || exit 1; done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

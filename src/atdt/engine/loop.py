@@ -77,6 +77,9 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
         save_config(config, run_dir / "config.yaml")
 
     raw_model = model
+    # on the device before the optimiser exists: a resumed Adam state is then loaded onto the
+    # parameters' device (fabric.setup moves the model, not the optimiser's state)
+    model.to(fabric.device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]

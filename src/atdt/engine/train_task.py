@@ -51,15 +51,23 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     torch.manual_seed(runtime.seed)  # the init depends on the seed alone, not on what ran before
     model = build_task_network(network, spec.out_channels, aux_edges=train.aux_edges > 0)
     data = TrainingSet(datasets, (spec.label_key,), crop=train.crop, flip=train.flip, photometric=train.photometric)
-    sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=runtime.seed,
-                           rank=fabric.global_rank, world_size=fabric.world_size)
     record = config if config is not None else {"task": task, "network": network, "train": train}
     loss_fn = task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align)
-    fit(fabric, model, loss_fn, data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
-        run_dir=run_dir, sampler=sampler, config=record, desc=desc or f"train {task}", log_every=train.log_every,
-        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=runtime.progress,
-        channels_last=runtime.channels_last)
+    fit_on_domains(model, loss_fn, data, train=train, seed=runtime.seed, run_dir=run_dir, fabric=fabric,
+                   config=record, desc=desc or f"train {task}", progress=runtime.progress,
+                   channels_last=runtime.channels_last)
     return model.eval()
+
+
+def fit_on_domains(model, loss_fn, data, *, train: TrainConfig, seed: int, run_dir, fabric, config, desc: str,
+                   progress: bool, channels_last: bool) -> None:
+    """``fit`` with the settings of ``train`` on a multi-domain training set: every batch holds
+    equal shares of each domain, and under DDP each process takes batch_size / world_size of it."""
+    sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=seed,
+                           rank=fabric.global_rank, world_size=fabric.world_size)
+    fit(fabric, model, loss_fn, data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
+        run_dir=run_dir, sampler=sampler, config=config, desc=desc, log_every=train.log_every,
+        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=progress, channels_last=channels_last)
 
 
 def load_task_network(run_dir, map_location="cpu") -> tuple[TaskNetwork, Task, dict]:

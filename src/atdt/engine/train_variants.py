@@ -12,15 +12,14 @@ on one domain by atdt.engine.train_task.train_task_network.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import torch
 
 from atdt.config import NetworkConfig, TrainConfig, from_dict, to_dict
-from atdt.data.mixed import MixedSampler, TrainingSet
+from atdt.data.mixed import TrainingSet
 from atdt.data.partial import PartialLabelSet
-from atdt.engine.checkpoint import CheckpointError, load_checkpoint
-from atdt.engine.loop import fit
+from atdt.engine.checkpoint import CheckpointError, final_checkpoint, is_finished, load_checkpoint
+from atdt.engine.train_task import fit_on_domains
 from atdt.networks.multitask import MultiTaskNetwork, build_multitask_network
 from atdt.networks.separate_encoders import DOMAINS, SeparateEncoderNetwork, build_separate_encoder_network
 from atdt.tasks import Task, get_task
@@ -57,15 +56,6 @@ def _check_train(train: TrainConfig, what: str) -> None:
         raise ValueError(f"{what}: the auxiliary losses (train.aux_edges, train.norm_align) apply to task networks only")
 
 
-def _fit(model, loss_fn, data, *, train: TrainConfig, seed: int, run_dir, fabric, config: dict, desc: str,
-         progress: bool, channels_last: bool) -> None:
-    sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=seed,
-                           rank=fabric.global_rank, world_size=fabric.world_size)
-    fit(fabric, model, loss_fn, data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
-        run_dir=run_dir, sampler=sampler, config=config, desc=desc, log_every=train.log_every,
-        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=progress, channels_last=channels_last)
-
-
 def train_multitask_network(tasks: dict[str, tuple[int, ...]], datasets: list, *, network: NetworkConfig,
                             train: TrainConfig, seed: int, run_dir, fabric, progress: bool = True,
                             channels_last: bool = False, desc: str = "no transfer: E + D1 + D2") -> MultiTaskNetwork:
@@ -84,8 +74,8 @@ def train_multitask_network(tasks: dict[str, tuple[int, ...]], datasets: list, *
     data = PartialLabelSet(datasets, keys, crop=train.crop, flip=train.flip, photometric=train.photometric)
     config = {"kind": "multitask", "tasks": {k: list(v) for k, v in tasks.items()}, "network": to_dict(network),
               "train": to_dict(train), "seed": seed}
-    _fit(model, multitask_loss(specs), data, train=train, seed=seed, run_dir=run_dir, fabric=fabric, config=config,
-         desc=desc, progress=progress, channels_last=channels_last)
+    fit_on_domains(model, multitask_loss(specs), data, train=train, seed=seed, run_dir=run_dir, fabric=fabric,
+                   config=config, desc=desc, progress=progress, channels_last=channels_last)
     return model.eval()
 
 
@@ -108,16 +98,16 @@ def train_separate_encoder_network(task: str, datasets: list, *, network: Networ
 
     config = {"kind": "separate_encoders", "task": task, "domains": list(DOMAINS[:len(datasets)]),
               "network": to_dict(network), "train": to_dict(train), "seed": seed}
-    _fit(model, loss_fn, data, train=train, seed=seed, run_dir=run_dir, fabric=fabric, config=config, desc=desc,
-         progress=progress, channels_last=channels_last)
+    fit_on_domains(model, loss_fn, data, train=train, seed=seed, run_dir=run_dir, fabric=fabric, config=config,
+                   desc=desc, progress=progress, channels_last=channels_last)
     return model.eval()
 
 
 def _load(run_dir, kind: str, build):
     """Rebuild a finished network of ``kind`` (on CPU, eval mode) from run_dir/checkpoints/final.ckpt
     and the config inside it; returns (network, config)."""
-    path = Path(run_dir) / "checkpoints" / "final.ckpt"
-    if not path.is_file():
+    path = final_checkpoint(run_dir)
+    if not is_finished(run_dir):
         raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
     payload = load_checkpoint(path)
     config = payload.get("config") or {}

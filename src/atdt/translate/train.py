@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from atdt.config import CycleGANConfig, GANTrainConfig, save_config, to_dict
-from atdt.engine.checkpoint import load_checkpoint, save_checkpoint
+from atdt.engine.checkpoint import final_checkpoint, load_checkpoint, save_checkpoint
 from atdt.engine.loop import NonFiniteLoss, log_row, truncate_log
 from atdt.networks.cyclegan import CycleGAN
 
@@ -128,7 +128,8 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     from tqdm import tqdm
 
     run_dir = Path(run_dir)
-    final_path, last_path = run_dir / "checkpoints" / "final.ckpt", run_dir / "checkpoints" / "last.ckpt"
+    final_path = final_checkpoint(run_dir)
+    last_path = final_path.with_name("last.ckpt")
     torch.manual_seed(seed)  # the init depends on the seed alone, not on what ran before (an experiment's networks)
     nets = CycleGAN(**to_dict(network))
     if final_path.is_file():

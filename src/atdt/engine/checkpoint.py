@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import pickle
 import zipfile
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -70,3 +72,43 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     if not isinstance(payload, dict):
         raise CheckpointError(path, f"holds a {type(payload).__name__}, not an atdt checkpoint (a dict)")
     return payload
+
+
+@contextmanager
+def rebuilding(path, what: str):
+    """Turns a failure to rebuild a network from a checkpoint's config and weights (a missing key,
+    a setting this atdt does not know, a weight of the wrong shape) into a CheckpointError naming
+    the file and ``what`` it should have held."""
+    from atdt.config import ConfigError
+
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
+        if isinstance(err, CheckpointError):
+            raise
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(path, f"not {what} that rebuilds from its config ({first})") from None
+
+
+def stored_network(settings: dict):
+    """The NetworkConfig a checkpoint stores, without its pretrained file: the weights come from
+    the checkpoint."""
+    from dataclasses import replace
+
+    from atdt.config import NetworkConfig, from_dict
+
+    return replace(from_dict(NetworkConfig, settings), pretrained=None)
+
+
+def load_finished(run_dir, what: str, build: Callable[[dict], torch.nn.Module]) -> tuple[torch.nn.Module, dict]:
+    """The finished network of a run folder, on CPU in eval mode, with the config stored in its
+    final checkpoint: ``build(config)`` makes the module, the checkpoint's weights fill it."""
+    path = final_checkpoint(run_dir)
+    if not is_finished(run_dir):
+        raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
+    payload = load_checkpoint(path)
+    config = payload.get("config") or {}
+    with rebuilding(path, what):
+        model = build(config)
+        model.load_state_dict(payload["model"])
+    return model.eval(), config

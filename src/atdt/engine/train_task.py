@@ -3,13 +3,11 @@ and of the Oracle), and load trained ones back from their run folders."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import torch
 
-from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig, from_dict
+from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig
 from atdt.data.mixed import MixedSampler, TrainingSet
-from atdt.engine.checkpoint import CheckpointError, final_checkpoint, is_finished, load_checkpoint
+from atdt.engine.checkpoint import load_finished, stored_network
 from atdt.engine.loop import fit
 from atdt.networks import TaskNetwork, build_task_network
 from atdt.tasks import Task, get_task
@@ -70,20 +68,12 @@ def fit_on_domains(model, loss_fn, data, *, train: TrainConfig, seed: int, run_d
         ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=progress, channels_last=channels_last)
 
 
-def load_task_network(run_dir, map_location="cpu") -> tuple[TaskNetwork, Task, dict]:
-    """Rebuild a trained network from ``run_dir/checkpoints/final.ckpt`` (its config travels inside)."""
-    path = final_checkpoint(run_dir)
-    if not is_finished(run_dir):
-        raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
-    payload = load_checkpoint(path, map_location)
-    config = payload.get("config") or {}
-    try:
-        task = get_task(config["task"])
-        network = replace(from_dict(NetworkConfig, config["network"]), pretrained=None)  # weights come from the file
+def load_task_network(run_dir) -> tuple[TaskNetwork, Task, dict]:
+    """Rebuild a trained network (CPU, eval mode) from ``run_dir/checkpoints/final.ckpt``, whose
+    config travels inside; returns (network, task, config)."""
+    def build(config):
         aux = float(dict(config.get("train") or {}).get("aux_edges", 0.0)) > 0
-        model = build_task_network(network, task.out_channels, aux_edges=aux)
-        model.load_state_dict(payload["model"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(path, f"not a finished task network that rebuilds from its config ({first})") from None
-    return model.eval().to(map_location if map_location != "cpu" else torch.device("cpu")), task, config
+        return build_task_network(stored_network(config["network"]), get_task(config["task"]).out_channels, aux_edges=aux)
+
+    model, config = load_finished(run_dir, "a finished task network", build)
+    return model, get_task(config["task"]), config

@@ -11,14 +11,12 @@ on one domain by atdt.engine.train_task.train_task_network.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import torch
 
-from atdt.config import NetworkConfig, TrainConfig, from_dict, to_dict
+from atdt.config import NetworkConfig, TrainConfig, to_dict
 from atdt.data.mixed import TrainingSet
 from atdt.data.partial import PartialLabelSet
-from atdt.engine.checkpoint import CheckpointError, final_checkpoint, is_finished, load_checkpoint
+from atdt.engine.checkpoint import load_finished, stored_network
 from atdt.engine.train_task import fit_on_domains
 from atdt.networks.multitask import MultiTaskNetwork, build_multitask_network
 from atdt.networks.separate_encoders import DOMAINS, SeparateEncoderNetwork, build_separate_encoder_network
@@ -104,23 +102,14 @@ def train_separate_encoder_network(task: str, datasets: list, *, network: Networ
 
 
 def _load(run_dir, kind: str, build):
-    """Rebuild a finished network of ``kind`` (on CPU, eval mode) from run_dir/checkpoints/final.ckpt
-    and the config inside it; returns (network, config)."""
-    path = final_checkpoint(run_dir)
-    if not is_finished(run_dir):
-        raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
-    payload = load_checkpoint(path)
-    config = payload.get("config") or {}
-    try:
+    """Rebuild a finished network of ``kind`` (on CPU, eval mode) from its run folder with
+    ``build(config, network settings)``; returns (network, config)."""
+    def checked(config):
         if config.get("kind") != kind:
             raise ValueError(f"it holds a {config.get('kind') or 'task'} network")
-        network = replace(from_dict(NetworkConfig, config["network"]), pretrained=None)  # weights come from the file
-        model = build(config, network)
-        model.load_state_dict(payload["model"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(path, f"not a finished {kind} network that rebuilds from its config ({first})") from None
-    return model.eval(), config
+        return build(config, stored_network(config["network"]))
+
+    return load_finished(run_dir, f"a finished {kind} network", checked)
 
 
 def load_multitask_network(run_dir) -> tuple[MultiTaskNetwork, dict]:

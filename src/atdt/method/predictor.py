@@ -65,17 +65,14 @@ def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_t
 
 
 def _rebuild(payload: dict, path) -> ATDTPredictor:
-    from dataclasses import replace
-
-    from atdt.config import ConfigError, NetworkConfig, from_dict
-    from atdt.engine.checkpoint import CheckpointError
+    from atdt.engine.checkpoint import CheckpointError, rebuilding, stored_network
     from atdt.networks import TransferNetwork, build_task_network
 
     if payload.get("format") != FORMAT:
         raise CheckpointError(path, f"AT/DT predictor format {payload.get('format')!r}, this atdt reads {FORMAT}; "
                                     "export it again with `atdt run`")
-    try:
-        network = replace(from_dict(NetworkConfig, payload["network"]), pretrained=None)  # weights come from the file
+    with rebuilding(path, "an AT/DT predictor"):
+        network = stored_network(payload["network"])
         g_cfg = dict(payload["transfer"])
         n1 = build_task_network(network, get_task(payload["task_source"]).out_channels)
         n2 = build_task_network(network, get_task(payload["task"]).out_channels)
@@ -83,9 +80,6 @@ def _rebuild(payload: dict, path) -> ATDTPredictor:
         predictor = ATDTPredictor(n1.encoder, g, n2.decoder, e2_skips=skip_stages(n2),
                                   depth_scale=float(payload["meta"].get("depth_scale", 1.0)))
         predictor.load_state_dict(payload["state_dict"])
-    except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(path, f"AT/DT predictor that does not rebuild ({first})") from None
     return predictor
 
 

@@ -134,12 +134,16 @@ DOMAINS: dict[str, Domain] = {
 }
 
 
-# Diagnostic only: camera's streets and looks filmed through clean's rig (focal, height, pitch), to
-# separate how much of the clean -> camera gap is camera geometry and how much is appearance.
-DIAGNOSTIC_DOMAINS: dict[str, Domain] = {"camera_clean_rig": replace(
-    DOMAINS["camera"], name="camera_clean_rig", focal=DOMAINS["clean"].focal,
-    camera_height=DOMAINS["clean"].camera_height, pitch_deg=DOMAINS["clean"].pitch_deg,
-    description="diagnostic: the camera domain's appearance and streets through clean's lens and rig")}
+def through_rig(streets: str, rig: str) -> Domain:
+    """Diagnostic: domain ``streets``' scenes and looks filmed through domain ``rig``'s lens and
+    rig (focal, height, pitch), to separate how much of a domain gap is camera geometry and how
+    much is appearance (``benchmarks/camera_geometry.py``)."""
+    s, r = DOMAINS[streets], DOMAINS[rig]
+    return replace(s, name=f"{streets}_{rig}_rig", focal=r.focal, camera_height=r.camera_height, pitch_deg=r.pitch_deg,
+                   description=f"diagnostic: the {streets} domain's appearance and streets through {rig}'s lens and rig")
+
+
+DIAGNOSTIC_DOMAINS: dict[str, Domain] = {d.name: d for d in (through_rig("camera", "clean"), through_rig("clean", "vivid"))}
 
 
 def get_domain(name: str) -> Domain:

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 from atdt.config import ExperimentConfig, from_dict
 from atdt.engine import is_finished
 from atdt.engine.reuse import INPUTS, MARKER, fingerprint
-from atdt.method import networks as tables
 from atdt.method.methods import METHODS, networks_for
-from atdt.method.networks import NETWORKS, Network, NetworkType, SeedRun, declared_inputs, ensure_network, networks_needed
+from atdt.method.network_types import TYPES, Declared, NetworkType
+from atdt.method.networks import NETWORKS, Network, SeedRun, declare, declared_inputs, ensure_network, networks_needed
 
 CFG = from_dict(ExperimentConfig, {
     "task_source": "depth", "task_target": "semantic",
@@ -95,7 +95,7 @@ def test_the_study_networks_have_their_own_fingerprints():
     assert _fingerprints(level2, names)["multitask"] != fps["multitask"]
     assert _fingerprints(level2, names)["n1_a"] == fps["n1_a"]
     # the multi-task network needs T1's labels on both domains, T2's on A only
-    multitask = tables.declare("multitask", CFG)
+    multitask = declare("multitask", CFG)
     assert multitask.labels_for("a") == ("depth", "semantic") and multitask.labels_for("b") == ("depth",)
 
 
@@ -143,9 +143,9 @@ def test_a_new_network_is_one_entry_trained_on_demand(tmp_path, monkeypatch):
         return SimpleNamespace(name=run_dir.name)
 
     def declare(net, cfg):
-        return tables.Declared("toy", {"width": 1}, cfg.n2, net.settings, ())
+        return Declared("toy", {"width": 1}, cfg.n2, net.settings, ())
 
-    monkeypatch.setitem(tables.TYPES, "toy", NetworkType(declare, train))
+    monkeypatch.setitem(TYPES, "toy", NetworkType(declare, train))
     monkeypatch.setitem(NETWORKS, "toy_a", Network("toy", domains=(), settings="n2", desc="toy a"))
     monkeypatch.setitem(NETWORKS, "toy_b", Network("toy", domains=(), settings="n2", desc="toy b",
                                                    builds_on=("toy_a",), folder="b"))

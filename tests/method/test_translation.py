@@ -12,7 +12,8 @@ from atdt.config import ExperimentConfig, TranslateConfig, load_config
 from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network, mean_focal
 from atdt.method.methods import METHODS, networks_for
-from atdt.method.networks import DERIVED, NETWORKS, TYPES, networks_needed
+from atdt.method.network_types import TYPES
+from atdt.method.networks import DERIVED, NETWORKS, networks_needed
 from atdt.method.study import load_study, point_configs, resolve_study
 from atdt.report.paper import PAPER_TABLES
 from atdt.tasks import get_task

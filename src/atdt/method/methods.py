@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from atdt.config import ExperimentConfig
-from atdt.method.networks import DERIVED, encoder_on, head, makers, networks_needed
+from atdt.method.network_types import encoder_on
+from atdt.method.networks import DERIVED, head, makers, networks_needed
 from atdt.tasks import Task
 
 

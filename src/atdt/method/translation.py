@@ -31,7 +31,7 @@ def translate_config(net, cfg: ExperimentConfig, run_dir) -> TranslateConfig:
 
 
 def declare_translation(net, cfg: ExperimentConfig):
-    from atdt.method.networks import Declared
+    from atdt.method.network_types import Declared
 
     t = getattr(cfg, net.settings)
     return Declared("cyclegan", t.network, t.train, f"{net.settings}.train", ())

@@ -10,13 +10,7 @@ import time
 
 import torch
 
-from atdt.config import (
-    NetworkConfig,
-    OptimConfig,
-    RuntimeConfig,
-    TrainConfig,
-    TransferConfig,
-)
+from atdt.config import NetworkConfig, OptimConfig, RuntimeConfig, TrainConfig, TransferConfig
 from atdt.engine import make_fabric
 from atdt.method.steps import step3_train_transfer
 from atdt.networks import build_task_network

@@ -2,14 +2,8 @@
 
 import pytest
 
-from atdt.config import (
-    ConfigError,
-    ExperimentConfig,
-    TaskTrainConfig,
-    load_config,
-    save_config,
-    to_dict,
-)
+from atdt.config import ExperimentConfig, TaskTrainConfig
+from atdt.typed_config import ConfigError, load_config, save_config, to_dict
 
 
 def test_defaults_round_trip_through_yaml(tmp_path):

@@ -47,7 +47,8 @@ def test_every_problem_is_listed_at_once(tiny_overrides, tmp_path, capsys):
 
 def test_only_the_networks_the_methods_need_are_checked(tiny_overrides):
     from atdt.cli.run import resolve_experiment
-    from atdt.config import ConfigError, ExperimentConfig, load_config
+    from atdt.config import ExperimentConfig
+    from atdt.typed_config import ConfigError, load_config
     from atdt.validate import validate_experiment
 
     unused = ["n1.steps=0", "transfer.train.steps=0", "oracle.batch_size=0", "domain_b.train_split=nope"]

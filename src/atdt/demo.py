@@ -19,8 +19,9 @@ DIRECTIONS = (("depth", "semantic", "dep2sem"), ("semantic", "depth", "sem2dep")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from atdt.config import ExperimentConfig, load_config
+    from atdt.config import ExperimentConfig
     from atdt.method.experiment import run_experiment
+    from atdt.typed_config import load_config
 
     overrides = list(argv if argv is not None else sys.argv[1:])
     t0 = time.perf_counter()

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atdt.config import (ConfigError, CycleGANConfig, DataConfig, ExperimentConfig, GANTrainConfig, NetworkConfig,
-                         RuntimeConfig, TaskTrainConfig, TrainConfig, TranslateConfig)
+from atdt.config import (CycleGANConfig, DataConfig, ExperimentConfig, GANTrainConfig, NetworkConfig, RuntimeConfig,
+                         TaskTrainConfig, TrainConfig, TranslateConfig)
+from atdt.typed_config import ConfigError
 
 
 def _positive(problems: list, key: str, value, minimum: int = 1) -> None:

@@ -15,9 +15,10 @@ import torch
 
 from atdt.cli import main
 from atdt.cli.run import resolve_experiment
-from atdt.config import ExperimentConfig, load_config
+from atdt.config import ExperimentConfig
 from atdt.engine import load_task_network
 from atdt.method.predictor import load_predictor
+from atdt.typed_config import load_config
 
 
 def _run(overrides, capsys=None):

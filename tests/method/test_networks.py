@@ -5,12 +5,13 @@ network is one table entry."""
 from dataclasses import replace
 from types import SimpleNamespace
 
-from atdt.config import ExperimentConfig, from_dict
+from atdt.config import ExperimentConfig
 from atdt.engine import is_finished
 from atdt.engine.reuse import INPUTS, MARKER, fingerprint
 from atdt.method.methods import METHODS, networks_for
 from atdt.method.network_types import TYPES, Declared, NetworkType
 from atdt.method.networks import NETWORKS, Network, SeedRun, declare, declared_inputs, ensure_network, networks_needed
+from atdt.typed_config import from_dict
 
 CFG = from_dict(ExperimentConfig, {
     "task_source": "depth", "task_target": "semantic",

@@ -7,12 +7,13 @@ import pytest
 import torch
 
 from atdt.cli.run import resolve_experiment
-from atdt.config import ExperimentConfig, load_config
+from atdt.config import ExperimentConfig
 from atdt.data import load_dataset
 from atdt.engine import make_fabric
 from atdt.method.features import cache_feature_pairs
 from atdt.method.steps import step3_train_transfer
 from atdt.networks import build_task_network
+from atdt.typed_config import load_config
 
 
 def _setup(tiny_world, overrides):

@@ -8,9 +8,9 @@ import cv2
 import pytest
 
 from atdt.cli import main
-from atdt.config import ConfigError
 from atdt.method.study import load_study, point_configs, resolve_study, studies_dir, study_from_dict
 from atdt.report.paper import PAPER_TABLES
+from atdt.typed_config import ConfigError
 from atdt.validate import validate_experiment
 from atdt.world.standard import world_data_needed
 

@@ -43,8 +43,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atdt.config import ExperimentConfig, load_config
+    from atdt.config import ExperimentConfig
     from atdt.method.experiment import run_experiment
+    from atdt.typed_config import load_config
 
     cfg = load_config(ExperimentConfig, resolve_experiment(args.experiment), args.overrides)
     print_summary(run_experiment(cfg))

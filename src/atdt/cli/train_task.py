@@ -21,12 +21,13 @@ def run(args) -> int:
     import json
     from pathlib import Path
 
-    from atdt.config import TaskTrainConfig, load_config
+    from atdt.config import TaskTrainConfig
     from atdt.data import load_dataset
     from atdt.engine import evaluate, make_fabric, train_task_network
     from atdt.engine.reuse import data_key, network_inputs, prepare_run
     from atdt.report.tables import text_table
     from atdt.tasks import get_task
+    from atdt.typed_config import load_config
     from atdt.validate import validate_task_training
 
     overrides = list(args.overrides)

@@ -36,8 +36,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from atdt.cli.run import experiments_dir, resolve_shipped
-    from atdt.config import TranslateConfig, load_config
+    from atdt.config import TranslateConfig
     from atdt.translate import run_translation
+    from atdt.typed_config import load_config
 
     preset = resolve_shipped(PRESETS.get(args.preset, args.preset), experiments_dir(), "translation preset", "preset",
                              f"presets: {', '.join(PRESETS)}")

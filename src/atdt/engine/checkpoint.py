@@ -79,7 +79,7 @@ def rebuilding(path, what: str):
     """Turns a failure to rebuild a network from a checkpoint's config and weights (a missing key,
     a setting this atdt does not know, a weight of the wrong shape) into a CheckpointError naming
     the file and ``what`` it should have held."""
-    from atdt.config import ConfigError
+    from atdt.typed_config import ConfigError
 
     try:
         yield
@@ -95,7 +95,8 @@ def stored_network(settings: dict):
     the checkpoint."""
     from dataclasses import replace
 
-    from atdt.config import NetworkConfig, from_dict
+    from atdt.config import NetworkConfig
+    from atdt.typed_config import from_dict
 
     return replace(from_dict(NetworkConfig, settings), pretrained=None)
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from atdt.config import OptimConfig, save_config
+from atdt.config import OptimConfig
 from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
 from atdt.engine.schedule import lr_factor
+from atdt.typed_config import save_config
 
 
 class NonFiniteLoss(RuntimeError):
@@ -142,7 +143,7 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
     summary = {"steps": steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
                "checkpoint": str(final_path)}
     if fabric.is_global_zero:
-        from atdt.config import to_dict
+        from atdt.typed_config import to_dict
 
         save_checkpoint(final_path, {"model": raw_model.state_dict(), "config": to_dict(config) if config is not None else None,
                                      "step": steps, "summary": summary})

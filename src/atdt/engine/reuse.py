@@ -17,8 +17,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from atdt.config import DataConfig, RuntimeConfig, TrainConfig, to_dict
+from atdt.config import DataConfig, RuntimeConfig, TrainConfig
 from atdt.engine.checkpoint import final_checkpoint, is_finished
+from atdt.typed_config import to_dict
 
 COSMETIC_TRAIN = ("log_every", "ckpt_every", "num_workers")  # how often we look, not what is learnt
 EVALUATION_DATA = ("val_split", "test_split")

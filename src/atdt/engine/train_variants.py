@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from atdt.config import NetworkConfig, TrainConfig, to_dict
+from atdt.config import NetworkConfig, TrainConfig
 from atdt.data.mixed import TrainingSet
 from atdt.data.partial import PartialLabelSet
 from atdt.engine.checkpoint import load_finished, stored_network
@@ -21,6 +21,7 @@ from atdt.engine.train_task import fit_on_domains
 from atdt.networks.multitask import MultiTaskNetwork, build_multitask_network
 from atdt.networks.separate_encoders import DOMAINS, SeparateEncoderNetwork, build_separate_encoder_network
 from atdt.tasks import Task, get_task
+from atdt.typed_config import to_dict
 
 
 def partial_task_loss(task: Task, raw: torch.Tensor, batch: dict) -> torch.Tensor:

@@ -8,9 +8,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from atdt.config import ExperimentConfig, save_config, to_dict
+from atdt.config import ExperimentConfig
 from atdt.method.methods import METHODS, Evaluation, depth_scale, networks_for
 from atdt.method.networks import SeedRun, ensure_network, open_split
+from atdt.typed_config import save_config, to_dict
 
 
 def _evaluation(run: SeedRun) -> Evaluation:

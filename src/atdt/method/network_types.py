@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from atdt.config import DataConfig, ExperimentConfig, NetworkConfig, TrainConfig, to_dict
+from atdt.config import DataConfig, ExperimentConfig, NetworkConfig, TrainConfig
 from atdt.method import translation
+from atdt.typed_config import to_dict
 
 if TYPE_CHECKING:
     from atdt.method.networks import Network, SeedRun

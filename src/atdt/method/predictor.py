@@ -49,8 +49,8 @@ def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_t
                      meta: dict | None = None) -> Path:
     """One file: E1, G and D2's weights plus what rebuilds them (the tasks, the network config
     shared by N1 and N2, G's settings and channels); no pickled code, so it loads weights-only."""
-    from atdt.config import to_dict
     from atdt.engine.checkpoint import save_checkpoint
+    from atdt.typed_config import to_dict
 
     path = Path(path)
     g = {k: v for k, v in to_dict(transfer).items() if k in ("layers", "down", "width", "norm", "activation")}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import torch
 
-from atdt.config import RuntimeConfig, TransferConfig, to_dict
+from atdt.config import RuntimeConfig, TransferConfig
 from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine import final_checkpoint, fit, is_finished, load_checkpoint
 from atdt.method.features import FeaturePairs, cache_feature_pairs
 from atdt.method.predictor import ATDTPredictor, skip_stages
 from atdt.networks import TransferNetwork
+from atdt.typed_config import to_dict
 
 
 def build_transfer(in_channels: int, out_channels: int, transfer: TransferConfig) -> TransferNetwork:

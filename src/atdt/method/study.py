@@ -37,7 +37,8 @@ import time
 from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 
-from atdt.config import ConfigError, ExperimentConfig, from_dict, load_config
+from atdt.config import ExperimentConfig
+from atdt.typed_config import ConfigError, from_dict, load_config
 
 
 @dataclass(frozen=True)

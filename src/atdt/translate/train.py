@@ -23,10 +23,11 @@ import torch
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from atdt.config import CycleGANConfig, GANTrainConfig, save_config, to_dict
+from atdt.config import CycleGANConfig, GANTrainConfig
 from atdt.engine.checkpoint import final_checkpoint, load_checkpoint, save_checkpoint
 from atdt.engine.loop import NonFiniteLoss, log_row, truncate_log
 from atdt.networks.cyclegan import CycleGAN
+from atdt.typed_config import save_config, to_dict
 
 LOG_KEYS = ("loss_g", "gan", "cycle", "identity", "d_a", "d_b")
 

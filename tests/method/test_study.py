@@ -238,6 +238,10 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
     "cyclegan": (("baseline", "atdt", "cyclegan", "atdt_cyclegan"),
                  ("dep2sem-clean-camera", "depth", "semantic", "clean", "tab3", "c"),
                  ("sem2dep-clean-camera", "semantic", "depth", "clean", "tab4", "b")),
+    "auxiliary": (("baseline", "atdt", "oracle"),
+                  *[(f"{d}-{aid}", *tasks, "clean", f"aux-{d}", aid) for d, tasks in
+                    (("dep2sem", ("depth", "semantic")), ("sem2dep", ("semantic", "depth")))
+                    for aid in ("none", "edges", "norm", "both")]),
     "tasks": (("baseline", "atdt", "oracle"), ("sem2normals", "semantic", "normals", "clean", "supp-fig4", ""),
               ("dep2normals", "depth", "normals", "clean", "supp-fig4", "")),
 }
@@ -274,5 +278,9 @@ def test_a_shipped_study_loads_and_validates(name, tiny_world, tmp_path):
         assert {c.transfer.down for _, c in configs} == {1}  # the demo's G at every level
     if name == "batch_norm":
         assert [c.network.norm for _, c in configs] == ["batch", "none", "batch", "none"]
+    if name == "auxiliary":  # the study that chose the demo's setting: validation splits, the demo's aids as "both"
+        assert {(c.domain_a.test_split, c.domain_b.test_split) for _, c in configs} == {("val", "val")}
+        aids = [(c.n1.aux_edges, c.n2.aux_edges, c.n1.norm_align) for _, c in configs]
+        assert aids == 2 * [(0.0, 0.0, 0.0), (0.1, 0.1, 0.0), (0.0, 0.0, 0.1), (0.1, 0.1, 0.1)]
     if name == "tasks":
         assert study.metrics == ("mean", "median", "a11", "a22", "a30")

@@ -62,6 +62,18 @@ def test_one_seed_writes_the_numbers_to_json_and_markdown(tmp_path):
     assert "![qualitative](figures/qualitative.png)" in md
 
 
+def test_the_headings_name_the_splits_scored(tmp_path):
+    """A run that scores the validation splits (while choosing settings) says so; test is the default."""
+    results = _seed(0, "depth", {"baseline": _depth()}, {"n2": _depth()})
+    (tmp_path / "test").mkdir()
+    write_seed_results(results, tmp_path / "test")
+    write_aggregate([{**results, "splits": {"a": "val", "b": "val"}}, {**results, "seed": 1, "splits": {"a": "val", "b": "val"}}],
+                    tmp_path / "val")
+    md_test, md_val = ((tmp_path / d / "results.md").read_text() for d in ("test", "val"))
+    assert "## depth on B (test split)" in md_test and "## depth on A (test split;" in md_test
+    assert "## depth on B (val split)" in md_val and "## depth on A (val split;" in md_val and "test split" not in md_val
+
+
 def test_no_rescale_line_when_depth_is_not_rescaled(tmp_path):
     write_seed_results(_seed(3, "depth", {"baseline": _depth()}, {"n2": _depth()}), tmp_path)
     md = (tmp_path / "results.md").read_text()

@@ -94,6 +94,15 @@ def test_a_table_that_mixes_target_tasks_fails(tmp_path):
         write_study_report(Study("s", "tiny", (0,), (), ()), points, tmp_path / "r.md", command="x")
 
 
+def test_a_study_on_the_validation_splits_says_so(tmp_path):
+    sem = [_seed(s, _sem, 30, 31 + s, 50) for s in range(2)]
+    point = _point("x", "aux-dep2sem", "none", "depth", "semantic", _sem, sem)
+    point.results["splits"] = {"a": "val", "b": "val"}
+    md = write_study_report(Study("s", "tiny", (0, 1), (), (point.point,)), [point], tmp_path / "r.md",
+                            command="x")["doc"].read_text()
+    assert "Scores on B's and A's val split" in md and "### On A's val split" in md and "test split" not in md
+
+
 def _methods_point(name, table, label, methods, per_seed_mious, values=None, on_a=True):
     """A Dep. -> Sem. point whose ``methods`` (in that order) scored ``per_seed_mious[m]`` per seed."""
     per_seed = [{"seed": s, "methods": {m: _sem(v[s]) for m, v in per_seed_mious.items()},

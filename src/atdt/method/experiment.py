@@ -90,6 +90,7 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
     results = {
         "name": cfg.name, "seed": cfg.runtime.seed, "task_source": cfg.task_source, "task_target": cfg.task_target,
         "domain_a": ev.test["a"].domain, "domain_b": ev.test["b"].domain, "depth_scale": ev.focal_ratio,
+        "splits": {"a": cfg.domain_a.test_split, "b": cfg.domain_b.test_split},
         **evaluated,
         "timings_s": {**run.timings, "evaluate": time.perf_counter() - t0},
         "figures": figures, "folder": str(folder), "config": to_dict(cfg),

@@ -171,6 +171,13 @@ PAPER_NOTES: dict[str, tuple[str, str]] = {
                   "The paper shows Sem. → Norm. (Carla → Cityscapes) qualitatively only (supplementary Fig. 4), "
                   "for want of normals labels on Cityscapes: it has no numbers. Our world has exact normals, "
                   "so ours are scored; Dep. → Norm. is ours alone."),
+    "aux-dep2sem": ("Training aids, Dep. → Sem. (ours, beyond the paper)",
+                    "The edge head on N1 and N2 and the A/B feature-norm loss on N1 (atdt.auxiliary), each alone, "
+                    "both and neither, on the validation splits that chose the demo's setting. The ICCV paper has "
+                    "neither; its authors' TPAMI 2023 follow-up reports gains from its own versions of both."),
+    "aux-sem2dep": ("Training aids, Sem. → Dep. (ours, beyond the paper)",
+                    "As for Dep. → Sem.: the edge head on N1 and N2 and the A/B feature-norm loss on N1, each "
+                    "alone, both and neither, on the validation splits."),
 }
 
 

@@ -24,8 +24,9 @@ def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "
     arrow = {"semantic": "Sem.", "depth": "Dep.", "normals": "Norm."}
     title = f"{arrow[results['task_source']]} -> {arrow[task]}: A = {results['domain_a']}, B = {results['domain_b']}"
     seeds = results.get("seeds", [results.get("seed")])
+    split = {"a": "test", "b": "test", **results.get("splits", {})}  # the splits scored: val while choosing settings
     lines = [f"# {results['name']}: {title}", "", f"Seeds: {', '.join(map(str, seeds))}"
-             + (" (mean ± std)" if stds else ""), "", f"## {task} on B (test split)", "",
+             + (" (mean ± std)" if stds else ""), "", f"## {task} on B ({split['b']} split)", "",
              markdown_table(task, _rows(results["methods"], (stds or {}).get("methods")))]
     names = labels()
     elsewhere = {k: d for k, d in results.get("tested_on", {}).items() if d != results["domain_b"]}
@@ -33,7 +34,7 @@ def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "
         lines += ["Tested on another version of B's test split (its images translated, its labels B's): "
                   + "; ".join(f"{names.get(k, k)} on {d}" for k, d in elsewhere.items()) + ".", ""]
     if results.get("on_domain_a"):
-        lines += [f"## {task} on A (test split; supplementary Tab. 1-2)", "",
+        lines += [f"## {task} on A ({split['a']} split; supplementary Tab. 1-2)", "",
                   markdown_table(task, _rows(results["on_domain_a"], (stds or {}).get("on_domain_a")))]
     if "transfer_loss" in results:
         tl = results["transfer_loss"]
@@ -68,8 +69,9 @@ def aggregate(per_seed: list[dict], root: Path) -> dict:
     seed's figures stand for all."""
     first = per_seed[0]
     agg, stds = {k: first[k] for k in ("name", "task_source", "task_target", "domain_a", "domain_b")}, {}
-    if "tested_on" in first:
-        agg["tested_on"] = first["tested_on"]
+    for key in ("tested_on", "splits"):
+        if key in first:
+            agg[key] = first[key]
     agg["seeds"] = [r["seed"] for r in per_seed]
     for key in ("methods", "on_domain_a", "transfer_loss"):
         if key in first:

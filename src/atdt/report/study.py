@@ -138,6 +138,13 @@ def _setting_section(p, task: str, metrics: tuple[str, ...]) -> list[str]:
     return lines
 
 
+def split_name(points: list, domain: str = "b") -> str:
+    """The split the points were scored on (their results' ``splits``, from ``domain_<domain>.test_split``:
+    "test", or "val" in a study that chooses settings), named in the report's headings."""
+    names = {p.results.get("splits", {}).get(domain, "test") for p in points}
+    return names.pop() if len(names) == 1 else "/".join(sorted(names))
+
+
 def _on_a_section(table: str, points: list, task: str) -> list[str]:
     groups = [_rows(p.results["on_domain_a"], p.results.get("std", {}).get("on_domain_a"), list(p.results["on_domain_a"]),
                     f"({p.point.label}) " if p.point.label else f"{p.point.name}: ") for p in points]
@@ -148,7 +155,7 @@ def _on_a_section(table: str, points: list, task: str) -> list[str]:
     for label, s in settings.items():
         groups.append(_rows(s.on_a, None, list(s.on_a), f"Paper ({label}: {s.domain_a}; B = {s.domain_b}): "))
     supplementary = f" (supplementary {table.replace('tab', 'Tab. ')})" if paper else ""
-    return [f"### On A's test split{supplementary}", "",
+    return [f"### On A's {split_name(points, 'a')} split{supplementary}", "",
             "Each method's row on A (the Baseline's is N2 itself): the cost of translating features between tasks "
             "with no domain shift.", "", markdown_table(task, *groups)]
 
@@ -204,7 +211,7 @@ def _chart(study, table: str, points: list, task: str, path: Path, title: str) -
         x = [(p.point.values or {}).get(key) for p in points]
         return line_chart(x, key, panels, path, title=f"{title} (mean ± std over seeds)")
     return bar_chart([_heading(p) for p in points], panels, path,
-                     title=f"{title} (mean ± std over seeds, {DOMAINS[study.on[0]]}'s test split)")
+                     title=f"{title} (mean ± std over seeds, {DOMAINS[study.on[0]]}'s {split_name(points, study.on[0])} split)")
 
 
 def _table_title(table: str, points: list) -> str:
@@ -249,7 +256,7 @@ def write_study_report(study, points: list, doc, *, command: str, assets=None, j
     lines = [f"# Study `{study.name}`", "",
              f"Command: `{command}` (base preset `{study.base}`; rerunning it resumes: finished steps are reused).",
              f"Wall time: {wall / 60:.1f} min this run, {wall_total / 60:.1f} min over all runs of the study.", "",
-             f"Scores on {shown} test split, mean ± std (sample std) over seeds; mIoU, Acc and IoU in %. Rows marked "
+             f"Scores on {shown} {split_name(points)} split, mean ± std (sample std) over seeds; mIoU, Acc and IoU in %. Rows marked "
              "*Paper* are the paper's own numbers (ICCV 2019, its datasets and networks) for the setting ours stands "
              "in for. *AT/DT's gain*: its per-seed improvement over the Baseline (positive = better, for "
              "lower-is-better metrics too), mean ± std over seeds; *more than one std*: that mean exceeds that std.", "",

@@ -73,15 +73,18 @@ def test_predictor_composes_e1_g_d2(tiny_overrides, tmp_path):
 def test_finished_steps_are_reused_and_a_changed_config_reruns(tiny_overrides, tmp_path, capsys):
     _run(tiny_overrides, capsys)
     seed = tmp_path / "runs" / "tiny" / "seed0"
-    first = json.loads((seed / "results.json").read_text())
-    out = _run(tiny_overrides, capsys)
-    assert out.count(": reused") == 4
-    assert json.loads((seed / "results.json").read_text())["methods"] == first["methods"]
-    # how often we log and checkpoint, loader workers and the evaluation splits train nothing
+    first_bytes = (seed / "results.json").read_bytes()
+    first = json.loads(first_bytes)
+    out = _run(tiny_overrides, capsys)  # nothing changed: neither training nor evaluation runs again
+    assert out.count(": reused") == 5 and "evaluation: reused" in out
+    assert (seed / "results.json").read_bytes() == first_bytes
+    # how often we log and checkpoint, loader workers and the evaluation splits train nothing;
+    # other evaluation splits are scored anew
     cosmetic = ["n1.log_every=1", "n1.ckpt_every=1", "n2.num_workers=1", "transfer.train.log_every=1",
                 "domain_a.test_split=val", "domain_b.val_split=test"]
     out = _run(tiny_overrides + cosmetic, capsys)
-    assert out.count(": reused") == 4 and "changed" not in out
+    assert out.count(": reused") == 4 and "changed" not in out and "evaluation: reused" not in out
+    assert json.loads((seed / "results.json").read_text())["splits"] == {"a": "val", "b": "test"}
     out = _run(tiny_overrides + ["transfer.train.steps=12"], capsys)
     assert "transfer: config or inputs changed (train.steps), rerunning; previous run kept in" in out
     assert "n1: reused" in out and "n2: reused" in out and "oracle: reused" in out
@@ -117,7 +120,7 @@ def test_overwritten_training_images_are_not_served_stale(tiny_world, tmp_path, 
                 f"out={tmp_path / 'runs'}"]
     _run(relative, capsys)
     absolute = [f"domain_a.root={tmp_path / 'data' / 'clean'}", *relative[1:]]
-    assert _run(absolute, capsys).count(": reused") == 4
+    assert _run(absolute, capsys).count(": reused") == 5  # the four networks and their evaluation
     image = tmp_path / "data" / "clean" / "train" / "image" / "000003.png"
     cv2.imwrite(str(image), 255 - cv2.imread(str(image)))
     out = _run(absolute, capsys)

@@ -74,7 +74,7 @@ def test_a_tiny_study_runs_end_to_end_and_resumes(tiny_overrides, tmp_path, caps
     # rerun with one seed from the command line: seed 0 of both points is reused, not retrained
     assert main(["study", str(study), *tiny_overrides, "seeds=0", "--doc", str(doc)]) == 0
     out = capsys.readouterr().out
-    assert out.count(": reused") == 8 and ": training" not in out
+    assert out.count(": reused") == 10 and ": training" not in out  # per point: four networks, the evaluation
     assert "n/a (one seed)" in doc.read_text()
     ledger = json.loads((runs / "wall_times.json").read_text())
     assert {k: len(v) for k, v in ledger.items()} == {"d2s": 2, "s2d": 2}

@@ -108,7 +108,8 @@ def test_the_four_rows_of_tab3_come_from_one_experiment_and_the_translation_is_r
     ckpt = seed / "translation" / "checkpoints" / "final.ckpt"
     stamps = image.stat().st_mtime_ns, ckpt.stat().st_mtime_ns
     out = _run([*tiny_overrides, FOUR], capsys)
-    assert out.count(": reused") == 6 and "translation: reused" in out and ": training" not in out
+    assert out.count(": reused") == 7 and "translation: reused" in out and ": training" not in out
+    assert "evaluation: reused" in out
     assert (image.stat().st_mtime_ns, ckpt.stat().st_mtime_ns) == stamps
     assert json.loads((seed / "results.json").read_text())["methods"] == results["methods"]
     # another translation setting retrains the translation and what learnt from its product, not N2

@@ -24,6 +24,8 @@ from atdt.typed_config import to_dict
 COSMETIC_TRAIN = ("log_every", "ckpt_every", "num_workers")  # how often we look, not what is learnt
 EVALUATION_DATA = ("val_split", "test_split")
 MARKER, INPUTS = "fingerprint.txt", "fingerprint.json"
+# bump when evaluation or the layout of results.json changes: stored results are then recomputed
+EVALUATION_VERSION = 1
 
 
 def _resolved(path) -> str | None:
@@ -53,6 +55,17 @@ def network_inputs(task: str, data: list[dict], network, train: TrainConfig, run
 
 def fingerprint(inputs: dict) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def evaluation_key(name: str, methods, networks: dict[str, str], domains: dict[str, DataConfig],
+                   eval_limit: int | None) -> str:
+    """What a seed's scores depend on: the fingerprints of the networks they score, the methods,
+    the domains' evaluation splits and how many of their images; a results.json holding the same
+    key is reused rather than evaluated again (``atdt.method.experiment.run_seed``)."""
+    splits = {d: {"name": c.name, "root": _resolved(c.root), "options": c.options,
+                  **{k: getattr(c, k) for k in EVALUATION_DATA}} for d, c in domains.items()}
+    return fingerprint({"version": EVALUATION_VERSION, "name": name, "methods": list(methods), "networks": networks,
+                        "splits": splits, "eval_limit": eval_limit})
 
 
 def _changes(old, new, where: str = "") -> list[str]:

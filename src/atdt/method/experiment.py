@@ -72,7 +72,8 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
     """One seed into ``folder``: the networks its methods need, then their evaluation; returns
     its results dict. Only rank 0 writes files."""
     from atdt.engine import make_fabric
-    from atdt.report.results import write_seed_results
+    from atdt.engine.reuse import evaluation_key
+    from atdt.report.results import stored_results, write_seed_results
 
     fabric = fabric or make_fabric(cfg.runtime)
     if fabric.is_global_zero:
@@ -81,6 +82,10 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
     run = SeedRun(cfg, folder, fabric, print_fn)
     for name in networks_for(cfg.methods):
         ensure_network(name, run)
+    key = evaluation_key(cfg.name, cfg.methods, run.fingerprints, {"a": cfg.domain_a, "b": cfg.domain_b}, cfg.eval_limit)
+    if (stored := stored_results(folder, key)) is not None:
+        print_fn(f"  evaluation: reused ({folder / 'results.json'} scored these networks on these splits)")
+        return stored
     t0 = time.perf_counter()
     ev = _evaluation(run)
     for network in run.networks.values():
@@ -92,7 +97,7 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
         "domain_a": ev.test["a"].domain, "domain_b": ev.test["b"].domain, "depth_scale": ev.focal_ratio,
         "splits": {"a": cfg.domain_a.test_split, "b": cfg.domain_b.test_split},
         **evaluated,
-        "timings_s": {**run.timings, "evaluate": time.perf_counter() - t0},
+        "timings_s": {**run.timings, "evaluate": time.perf_counter() - t0}, "evaluation": key,
         "figures": figures, "folder": str(folder), "config": to_dict(cfg),
     }
     if fabric.is_global_zero:

@@ -46,6 +46,16 @@ def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "
     return "\n".join(lines)
 
 
+def stored_results(folder: Path, key: str) -> dict | None:
+    """The results.json of ``folder`` if it was evaluated with evaluation key ``key``, else None."""
+    path = Path(folder) / "results.json"
+    try:
+        results = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return results if isinstance(results, dict) and results.get("evaluation") == key else None
+
+
 def write_seed_results(results: dict, folder: Path) -> None:
     folder = Path(folder)
     (folder / "results.json").write_text(json.dumps(results, indent=2, default=float))

@@ -78,14 +78,12 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
 def rebuilding(path, what: str):
     """Turns a failure to rebuild a network from a checkpoint's config and weights (a missing key,
     a setting this atdt does not know, a weight of the wrong shape) into a CheckpointError naming
-    the file and ``what`` it should have held."""
-    from atdt.typed_config import ConfigError
-
+    the file and ``what`` it should have held (a ConfigError is a ValueError)."""
     try:
         yield
-    except (KeyError, TypeError, ValueError, RuntimeError, ConfigError) as err:
-        if isinstance(err, CheckpointError):
-            raise
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CheckpointError(path, f"not {what} that rebuilds from its config ({first})") from None
 

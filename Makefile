@@ -22,10 +22,11 @@ reproduce: $(STAMP)
 	$(BIN)/atdt study reproduce
 
 # the paper's other tables and studies (Tab. 3-6, Fig. 4, supp. Tab. 3-5, normals) and our ablation of
-# the training aids, one after the other -> runs/<study>/study.md (docs/studies.md); rerun to resume
+# the training aids, one after the other -> docs/studies/<study>.md, its JSON and charts in
+# docs/studies/<study>/ (docs/studies.md); rerun to resume
 STUDIES := cyclegan no_transfer shared_n1 separate_encoders transfer_level tasks batch_norm auxiliary
 studies: $(STAMP)
-	for study in $(STUDIES); do $(BIN)/atdt study $$study || exit 1; done
+	for study in $(STUDIES); do $(BIN)/atdt study $$study --doc docs/studies/$$study.md || exit 1; done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

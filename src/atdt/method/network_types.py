@@ -21,6 +21,7 @@ from atdt.typed_config import to_dict
 if TYPE_CHECKING:
     from atdt.method.networks import Network, SeedRun
 
+
 class Declared(NamedTuple):
     """A network's settings as plain values: what its fingerprint hashes and validation checks."""
 

@@ -16,11 +16,11 @@ import argparse
 import json
 from pathlib import Path
 
-import yaml
-
+from atdt.config import ExperimentConfig
 from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network, mean_focal
 from atdt.method.predictor import load_predictor
+from atdt.typed_config import load_config
 from atdt.world.domains import DIAGNOSTIC_DOMAINS
 from atdt.world.writer import ensure_dataset
 
@@ -33,8 +33,8 @@ def main():
     parser.add_argument("--split", default="test")
     parser.add_argument("--count", type=int, default=200)
     args = parser.parse_args()
-    cfg = yaml.safe_load((args.experiment / "config.yaml").read_text())
-    a, b = (Path(cfg[k]["root"]).name for k in ("domain_a", "domain_b"))
+    cfg = load_config(ExperimentConfig, args.experiment / "config.yaml")
+    a, b = (Path(d.root).name for d in (cfg.domain_a, cfg.domain_b))
     rig = f"{b}_{a}_rig"
     if rig not in DIAGNOSTIC_DOMAINS:
         raise SystemExit(f"no diagnostic domain {rig!r} for {a} -> {b}; add through_rig({b!r}, {a!r}) to "

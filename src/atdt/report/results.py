@@ -17,6 +17,12 @@ def _rows(methods: dict, stds: dict | None = None) -> list[tuple]:
     return [(names.get(k, k), v, (stds or {}).get(k)) for k, v in methods.items()]
 
 
+def scored_splits(results: dict) -> dict[str, str]:
+    """The split of A and of B that ``results`` scored ("test", or "val" while choosing settings);
+    results written before they recorded it scored the test splits."""
+    return {"a": "test", "b": "test", **results.get("splits", {})}
+
+
 def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "figures") -> str:
     """The tables of ``results`` (one seed's, or the aggregate with ``stds``); figures are linked
     from ``figure_dir`` relative to the markdown file."""
@@ -24,7 +30,7 @@ def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "
     arrow = {"semantic": "Sem.", "depth": "Dep.", "normals": "Norm."}
     title = f"{arrow[results['task_source']]} -> {arrow[task]}: A = {results['domain_a']}, B = {results['domain_b']}"
     seeds = results.get("seeds", [results.get("seed")])
-    split = {"a": "test", "b": "test", **results.get("splits", {})}  # the splits scored: val while choosing settings
+    split = scored_splits(results)
     lines = [f"# {results['name']}: {title}", "", f"Seeds: {', '.join(map(str, seeds))}"
              + (" (mean ± std)" if stds else ""), "", f"## {task} on B ({split['b']} split)", "",
              markdown_table(task, _rows(results["methods"], (stds or {}).get("methods")))]

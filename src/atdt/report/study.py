@@ -19,7 +19,7 @@ from pathlib import Path
 
 from atdt.method.methods import METHODS
 from atdt.report.paper import PAPER_NOTES, PAPER_ON_A, PAPER_TABLES
-from atdt.report.results import LABELS
+from atdt.report.results import LABELS, scored_splits
 from atdt.report.tables import higher_is_better, markdown_table, metric_keys, metric_value
 
 ARROW = {"semantic": "Sem.", "depth": "Dep.", "normals": "Norm."}
@@ -141,7 +141,7 @@ def _setting_section(p, task: str, metrics: tuple[str, ...]) -> list[str]:
 def split_name(points: list, domain: str = "b") -> str:
     """The split the points were scored on (their results' ``splits``, from ``domain_<domain>.test_split``:
     "test", or "val" in a study that chooses settings), named in the report's headings."""
-    names = {p.results.get("splits", {}).get(domain, "test") for p in points}
+    names = {scored_splits(p.results)[domain] for p in points}
     return names.pop() if len(names) == 1 else "/".join(sorted(names))
 
 

@@ -21,7 +21,7 @@ from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network, mean_focal
 from atdt.method.predictor import load_predictor
 from atdt.typed_config import load_config
-from atdt.world.domains import DIAGNOSTIC_DOMAINS
+from atdt.world.domains import DIAGNOSTIC_DOMAINS, rig_name
 from atdt.world.writer import ensure_dataset
 
 DATA = Path("data/world")
@@ -35,7 +35,7 @@ def main():
     args = parser.parse_args()
     cfg = load_config(ExperimentConfig, args.experiment / "config.yaml")
     a, b = (Path(d.root).name for d in (cfg.domain_a, cfg.domain_b))
-    rig = f"{b}_{a}_rig"
+    rig = rig_name(b, a)
     if rig not in DIAGNOSTIC_DOMAINS:
         raise SystemExit(f"no diagnostic domain {rig!r} for {a} -> {b}; add through_rig({b!r}, {a!r}) to "
                          f"atdt.world.domains.DIAGNOSTIC_DOMAINS (shipped: {', '.join(DIAGNOSTIC_DOMAINS)})")

@@ -6,8 +6,9 @@ import torch
 
 from atdt.config import CycleGANConfig, GANTrainConfig, RuntimeConfig
 from atdt.data import load_dataset
-from atdt.engine import load_checkpoint, make_fabric
-from atdt.translate.train import ImagePool, UnpairedCrops, linear_decay, seeded, train_cyclegan
+from atdt.engine import load_checkpoint, make_fabric, save_checkpoint
+from atdt.engine.checkpoint import CheckpointError
+from atdt.translate.train import ImagePool, UnpairedCrops, linear_decay, load_cyclegan, seeded, train_cyclegan
 
 NET = CycleGANConfig(width=8, blocks=2, disc_width=8, disc_layers=2)
 RUNTIME = RuntimeConfig(accelerator="cpu", progress=False)
@@ -83,6 +84,20 @@ def test_a_finished_run_is_loaded_not_retrained(tiny_world, tmp_path):
     a, b = _data(tiny_world)
     again, _ = _train(tiny_world, tmp_path / "run", train, data=(DiesAt(a, 1), b))  # reading any image would raise
     assert all(torch.equal(x, y) for x, y in zip(first.state_dict().values(), again.state_dict().values()))
+
+
+def test_load_cyclegan_returns_the_trained_weights_and_names_a_file_that_does_not_rebuild(tiny_world, tmp_path):
+    train = GANTrainConfig(steps=2, crop=(32, 32), log_every=1)
+    trained, _ = _train(tiny_world, tmp_path / "run", train)
+    final = tmp_path / "run" / "checkpoints" / "final.ckpt"
+    loaded = load_cyclegan(final)
+    assert not loaded.training
+    assert all(torch.equal(x, y) for x, y in zip(trained.state_dict().values(), loaded.state_dict().values()))
+    payload = load_checkpoint(final)
+    payload["network"]["width"] = 16  # weights of width 8 no longer fit
+    save_checkpoint(tmp_path / "wrong.ckpt", payload)
+    with pytest.raises(CheckpointError, match="wrong.ckpt.*not a CycleGAN"):
+        load_cyclegan(tmp_path / "wrong.ckpt")
 
 
 def test_unpaired_crops_are_a_function_of_seed_and_index(tiny_world):

@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from atdt.config import CycleGANConfig, GANTrainConfig
-from atdt.engine.checkpoint import final_checkpoint, load_checkpoint, save_checkpoint
+from atdt.engine.checkpoint import final_checkpoint, load_checkpoint, rebuilding, save_checkpoint
 from atdt.engine.loop import NonFiniteLoss, log_row, truncate_log
 from atdt.networks.cyclegan import CycleGAN
 from atdt.typed_config import save_config, to_dict
@@ -224,6 +224,7 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
 def load_cyclegan(path) -> CycleGAN:
     """The networks of a finished translation run (``<run>/checkpoints/final.ckpt``), on CPU, in eval mode."""
     payload = load_checkpoint(path)
-    nets = CycleGAN(**payload["network"])
-    nets.load_state_dict(payload["model"])
+    with rebuilding(path, "a CycleGAN"):
+        nets = CycleGAN(**payload["network"])
+        nets.load_state_dict(payload["model"])
     return nets.eval()

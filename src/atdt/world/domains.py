@@ -134,12 +134,17 @@ DOMAINS: dict[str, Domain] = {
 }
 
 
+def rig_name(streets: str, rig: str) -> str:
+    """The name of the diagnostic domain ``through_rig(streets, rig)``."""
+    return f"{streets}_{rig}_rig"
+
+
 def through_rig(streets: str, rig: str) -> Domain:
     """Diagnostic: domain ``streets``' scenes and looks filmed through domain ``rig``'s lens and
     rig (focal, height, pitch), to separate how much of a domain gap is camera geometry and how
     much is appearance (``benchmarks/camera_geometry.py``)."""
     s, r = DOMAINS[streets], DOMAINS[rig]
-    return replace(s, name=f"{streets}_{rig}_rig", focal=r.focal, camera_height=r.camera_height, pitch_deg=r.pitch_deg,
+    return replace(s, name=rig_name(streets, rig), focal=r.focal, camera_height=r.camera_height, pitch_deg=r.pitch_deg,
                    description=f"diagnostic: the {streets} domain's appearance and streets through {rig}'s lens and rig")
 
 

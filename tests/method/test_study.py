@@ -247,8 +247,13 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
 }
 
 
-def test_every_shipped_study_is_tested_here():
-    assert {p.stem for p in studies_dir().glob("*.yaml")} == {*SHIPPED, "reproduce"}
+def test_every_shipped_study_is_tested_here_and_named_in_the_help():
+    import atdt.cli.study
+
+    shipped = {p.stem for p in studies_dir().glob("*.yaml")}
+    assert shipped == {*SHIPPED, "reproduce"}
+    listed = atdt.cli.study.__doc__.split("docs/studies.md):")[1].split("Examples")[0]
+    assert {name.strip(" .\n") for name in listed.split(",")} == shipped
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))

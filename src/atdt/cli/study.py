@@ -2,11 +2,11 @@
 the paper's layout beside the paper's numbers, one chart per table, a JSON file of the numbers.
 
 STUDY is a YAML file or a shipped study (experiments/studies/, docs/studies.md): reproduce, cyclegan,
-transfer_level, shared_n1, batch_norm, no_transfer, separate_encoders, tasks. Examples:
+transfer_level, shared_n1, batch_norm, no_transfer, separate_encoders, tasks, auxiliary. Examples:
   atdt study reproduce                      # the paper's Tab. 1-2 on the embedded world -> docs/results.md
   atdt study transfer_level                 # Fig. 4 -> runs/transfer_level/study.md, study.json, *.png
   atdt study reproduce seeds=0 n1.steps=50  # overrides apply to every point
-  atdt study cyclegan --doc docs/results-cyclegan.md  # Tab. 3-4: Baseline, AT/DT, CycleGAN, AT/DT + CycleGAN
+  atdt study cyclegan --doc docs/studies/cyclegan.md  # Tab. 3-4: Baseline, AT/DT, CycleGAN, AT/DT + CycleGAN
 The standard world data the points read (data/world/<domain>, proxy depth) is rendered first when
 missing. Rerunning the command resumes: finished steps are reused, killed ones resume.
 """

@@ -103,6 +103,8 @@ def test_other_malformed_studies():
         study_from_dict({"name": "x", "base": "tiny", "points": [{"name": "a", "overrides": ["n1.steps"]}]})
     with pytest.raises(ConfigError, match="folder name"):
         study_from_dict({"name": "x", "base": "tiny", "points": [{"name": "a/b"}]})
+    with pytest.raises(ConfigError, match=r"see_also: markdown reports .* \['runs/x/study.json'\]"):
+        study_from_dict({"name": "x", "base": "tiny", "points": [{"name": "a"}], "see_also": ["runs/x/study.json"]})
     with pytest.raises(FileNotFoundError, match="reproduce"):
         resolve_study("no-such-study")
 
@@ -140,6 +142,9 @@ def test_the_shipped_reproduce_study():
     assert pairs == [("vivid", "clean"), ("vivid", "camera"), ("clean", "camera"),
                      ("vivid", "clean"), ("clean", "camera"), ("clean", "camera")]
     assert world_data_needed(d for _, c in configs for d in (c.domain_a, c.domain_b)) == (["vivid", "clean", "camera"], ["camera"])
+    # docs/results.md closes with every other shipped study's summary, from where make studies writes it
+    assert sorted(study.see_also) == sorted(f"docs/studies/{p.stem}.md" for p in studies_dir().glob("*.yaml")
+                                            if p.stem != "reproduce")
 
 
 LEVELS = """

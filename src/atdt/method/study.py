@@ -21,6 +21,8 @@ A study file (YAML, ``experiments/studies/<name>.yaml``); unknown keys fail, nam
     plot: line               # bar (default: one group per point) or line (x: the first grid key, one
                              #   line per method and domain, as the paper's Fig. 4)
     on: [b, a]               # the test splits the report shows (default both: B, then A)
+    see_also:                # optional: other studies' reports (markdown, relative to the working
+      - docs/studies/cyclegan.md  #   folder) whose summary tables close this report, with a link
 
 Overrides apply in this order: ``seeds``, the study's, the point's, the grid's, the command line's
 (so ``atdt study reproduce seeds=0`` runs one seed), then ``name=<study>/<point>``. The methods a
@@ -63,6 +65,7 @@ class Study:
     metrics: tuple[str, ...] = ()  # () = the key metrics of each table's task
     plot: str = "bar"
     on: tuple[str, ...] = ("b", "a")
+    see_also: tuple[str, ...] = ()  # other studies' markdown reports, summarised at the end of this one
 
 
 PLOTS = ("bar", "line")
@@ -130,6 +133,9 @@ def _check_report_keys(study: Study, where: str) -> None:
         raise ConfigError(f"{where}: plot: line needs a grid (its first key is the x axis)")
     if not study.on or not set(study.on) <= {"a", "b"} or len(set(study.on)) != len(study.on):
         raise ConfigError(f"{where}: on: a list of the test splits to report, a and/or b, got {list(study.on)}")
+    not_markdown = [path for path in study.see_also if not str(path).endswith(".md")]
+    if not_markdown:
+        raise ConfigError(f"{where}: see_also: markdown reports of other studies (*.md), got {not_markdown}")
 
 
 def study_from_dict(data: dict, where: str = "study") -> Study:

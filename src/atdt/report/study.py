@@ -242,6 +242,28 @@ def _numbers(p, task: str, metrics: tuple[str, ...]) -> dict:
                       "on_a": paper.on_a} if paper else None}
 
 
+def _see_also(paths, doc: Path) -> list[str]:
+    """The closing section: for each other study's report, a link, its command and its summary table
+    (read from the report, so it shows what that study last wrote), or a note that it is not there."""
+    if not paths:
+        return []
+    lines = ["## Other studies", "",
+             "The summary tables of the other studies' reports as they stand on disk; each report has the "
+             "per-setting tables and the paper's rows.", ""]
+    for path in map(Path, paths):
+        link = Path(os.path.relpath(path, doc.parent)).as_posix()
+        if not path.is_file():
+            lines += [f"### [{path.stem}]({link})", "", f"Not run yet: `atdt study {path.stem} --doc {path.as_posix()}`.", ""]
+            continue
+        text = path.read_text()
+        title = text.splitlines()[0].lstrip("# ").strip() if text.strip() else path.stem
+        command = next((line for line in text.splitlines() if line.startswith("Command: ")), "")
+        summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0].strip() if "## Summary" in text else ""
+        lines += [f"### [{title}]({link})", ""] + ([command, ""] if command else [])
+        lines += [summary or "(its report has no summary table)", ""]
+    return lines
+
+
 def write_study_report(study, points: list, doc, *, command: str, assets=None, json_path=None) -> dict:
     """Write ``doc`` (markdown), the JSON of the numbers (default ``<doc without suffix>/<study>.json``)
     and one ``<study>-<table>.png`` per table in ``assets`` (default the folder ``<doc without
@@ -283,6 +305,7 @@ def write_study_report(study, points: list, doc, *, command: str, assets=None, j
             lines += _on_a_section(table, pts, task)
         numbers["tables"][table] = {"title": title, "task": task, "metrics": list(metrics),
                                     "settings": [_numbers(p, task, metrics) for p in pts]}
+    lines += _see_also(study.see_also, doc)
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(lines))
     json_path = Path(json_path) if json_path is not None else assets / f"{study.name}.json"

@@ -79,6 +79,14 @@ def test_a_tiny_study_runs_end_to_end_and_resumes(tiny_overrides, tmp_path, caps
     ledger = json.loads((runs / "wall_times.json").read_text())
     assert {k: len(v) for k, v in ledger.items()} == {"d2s": 2, "s2d": 2}
 
+    # --points runs and reports only the named points; an unknown one fails listing the study's points
+    assert main(["study", str(study), *tiny_overrides, "seeds=0", "--points", "s2d", "--doc", str(doc)]) == 0
+    out, md = capsys.readouterr().out, doc.read_text()
+    assert "1 points" in out and "point 1/1: s2d" in out and ": training" not in out
+    assert "## Tab. 2: Sem. → Dep." in md and "Tab. 1" not in md and "--points s2d" in md
+    assert main(["study", str(study), "--points", "s2d,nope"]) == 2
+    assert "no point 'nope'; its points: d2s, s2d" in capsys.readouterr().err
+
 
 @pytest.mark.parametrize("text, key", [
     ("name: x\nbase: tiny\nseed: [0]\npoints: [{name: a}]\n", "seed"),

@@ -7,6 +7,7 @@ transfer_level, shared_n1, batch_norm, no_transfer, separate_encoders, tasks, au
   atdt study transfer_level                 # Fig. 4 -> runs/transfer_level/study.md, study.json, *.png
   atdt study reproduce seeds=0 n1.steps=50  # overrides apply to every point
   atdt study cyclegan --doc docs/studies/cyclegan.md  # Tab. 3-4: Baseline, AT/DT, CycleGAN, AT/DT + CycleGAN
+  atdt study cyclegan --points dep2sem-clean-camera  # only that point, run and reported (Tab. 3)
 The standard world data the points read (data/world/<domain>, proxy depth) is rendered first when
 missing. Rerunning the command resumes: finished steps are reused, killed ones resume.
 """
@@ -23,14 +24,18 @@ def add_arguments(parser) -> None:
                         help="markdown report to write (default: docs/results.md for the reproduce study, its "
                         "charts and JSON in docs/results/; for others <out>/<study>/study.md with study.json and "
                         "the charts beside it); with PATH, charts and JSON go to PATH without its suffix")
+    parser.add_argument("--points", default=None, metavar="NAME[,NAME...]",
+                        help="run and report only these points of the study (default: all)")
 
 
 def run(args) -> int:
-    from atdt.method.study import load_study, point_configs, resolve_study, run_study
+    from atdt.method.study import load_study, point_configs, resolve_study, run_study, select_points
     from atdt.report.study import write_study_report
     from atdt.world.standard import ensure_world_data, world_data_needed
 
     study = load_study(resolve_study(args.study))
+    if args.points:
+        study = select_points(study, [name.strip() for name in args.points.split(",") if name.strip()])
     configs = point_configs(study, args.overrides)  # every point's config loads before anything runs
     domains, proxy = world_data_needed(d for _, cfg in configs for d in (cfg.domain_a, cfg.domain_b))
     if domains:
@@ -46,7 +51,8 @@ def run(args) -> int:
     else:
         root = Path(configs[0][1].out) / study.name
         doc, where = root / "study.md", {"assets": root, "json_path": root / "study.json"}
-    command = " ".join(["atdt study", args.study, *args.overrides] + (["--doc", args.doc] if args.doc else []))
+    command = " ".join(["atdt study", args.study, *args.overrides] + (["--points", args.points] if args.points else [])
+                       + (["--doc", args.doc] if args.doc else []))
     written = write_study_report(study, points, doc, command=command, **where)
     print(f"\nreport: {written['doc']}\nnumbers: {written['json']}")
     for chart in written["charts"]:

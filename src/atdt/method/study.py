@@ -197,6 +197,17 @@ def resolve_study(name: str) -> Path:
     return resolve_shipped(name, studies_dir(), "study", "shipped study", f"shipped: {choices}")
 
 
+def select_points(study: Study, names) -> Study:
+    """The study with only the named points (in the study's order); an unknown name raises
+    ConfigError listing the study's points."""
+    names = list(names)
+    known = [p.name for p in study.points]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"study {study.name}: no point {', '.join(map(repr, unknown))}; its points: {', '.join(known)}")
+    return replace(study, points=tuple(p for p in study.points if p.name in names))
+
+
 def point_overrides(study: Study, point: Point, extra_overrides=()) -> list[str]:
     return [f"seeds=[{', '.join(map(str, study.seeds))}]", *study.overrides, *point.overrides,
             *extra_overrides, f"name={study.name}/{point.name}"]

@@ -97,6 +97,7 @@ def test_see_also_closes_the_report_with_the_other_reports_summaries(tmp_path):
     md = write_study_report(study, [main], tmp_path / "docs" / "results.md", command="atdt study rep")["doc"].read_text()
     closing = md.split("## Other studies", 1)[1]
     assert "### [Study `cyc`](studies/cyc.md)" in closing and "Command: `atdt study cyc`" in closing
+    assert "\nScores on B's and A's test split.\n" in closing  # which split its numbers are on
     assert "| mine | vivid → clean | mIoU (%) | 30.00 ± 0.50 | 31.50 ± 0.50 | 50.00 ± 0.50 | +1.50 ± 0.71 | **yes** |" in closing
     assert "### [gone](studies/gone.md)" in closing and "Not run yet: `atdt study gone --doc" in closing
     assert "Tab. 1" not in closing  # the study's own tables stay above

@@ -258,8 +258,9 @@ def _see_also(paths, doc: Path) -> list[str]:
         text = path.read_text()
         title = text.splitlines()[0].lstrip("# ").strip() if text.strip() else path.stem
         command = next((line for line in text.splitlines() if line.startswith("Command: ")), "")
+        scores = next((line.split(",")[0] + "." for line in text.splitlines() if line.startswith("Scores on ")), "")
         summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0].strip() if "## Summary" in text else ""
-        lines += [f"### [{title}]({link})", ""] + ([command, ""] if command else [])
+        lines += [f"### [{title}]({link})", ""] + [line for line in (command, scores) if line] + [""]
         lines += [summary or "(its report has no summary table)", ""]
     return lines
 

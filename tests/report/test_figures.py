@@ -118,6 +118,14 @@ def test_bar_chart_heights_follow_the_values_and_nan_draws_no_bar(tmp_path):
     assert baseline[0][0] < atdt[0][0] < baseline[1][0] < atdt[1][0] < atdt[2][0]  # grouped, Baseline left
 
 
+def test_a_one_setting_bar_chart_widens_for_its_title(tmp_path):
+    panel = {"ylabel": "mIoU", "series": {"Baseline": ([28.5], [0.4]), "AT/DT": ([32.7], [0.4])}}
+    title = "Tab. 3: Dep. → Sem., with CycleGAN (mean ± std over seeds, B's test split)"
+    picture = _read_rgb(bar_chart(["(c) clean → camera"], [panel], tmp_path / "one.png", title=title))
+    assert abs(picture.shape[1] - (0.5 + 0.075 * len(title)) * DPI) <= 1  # not the 3.1 in of one group
+    assert len(_bars(picture, C0)) == 1 and len(_bars(picture, C1)) == 1
+
+
 def test_bar_chart_draws_one_subplot_per_panel(tmp_path):
     panel = {"ylabel": "abs rel", "series": {"AT/DT": ([0.2, 0.4], [0.01, 0.02])}}
     picture = _read_rgb(bar_chart(["a", "b"], [panel, panel], tmp_path / "two.png"))

@@ -89,7 +89,10 @@ def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(1.2 + 1.9 * len(groups) * len(panels), 3.4), squeeze=False)
+    # wide enough for the bars and for the title (~0.075 in per character at 10 pt): a one-setting
+    # study would otherwise cut its title at both edges
+    width = max(1.2 + 1.9 * len(groups) * len(panels), 0.5 + 0.075 * len(title))
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 3.4), squeeze=False)
     x = np.arange(len(groups))
     for ax, panel in zip(axes[0], panels):
         series = panel["series"]

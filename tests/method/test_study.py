@@ -39,7 +39,7 @@ def _write(tmp_path, text, name="study.yaml"):
     return path
 
 
-def test_a_tiny_study_runs_end_to_end_and_resumes(tiny_overrides, tmp_path, capsys):
+def test_a_tiny_study_runs_end_to_end_and_resumes(tiny_overrides, tmp_path, capsys, monkeypatch):
     study, doc = _write(tmp_path, SMALL), tmp_path / "docs" / "results.md"
     assert main(["study", str(study), *tiny_overrides, "--doc", str(doc)]) == 0
     out = capsys.readouterr().out
@@ -86,6 +86,15 @@ def test_a_tiny_study_runs_end_to_end_and_resumes(tiny_overrides, tmp_path, caps
     assert "## Tab. 2: Sem. → Dep." in md and "Tab. 1" not in md and "--points s2d" in md
     assert main(["study", str(study), "--points", "s2d,nope"]) == 2
     assert "no point 'nope'; its points: d2s, s2d" in capsys.readouterr().err
+
+    # the reproduce study's default page is docs/results.md, but only for the whole study: some of
+    # its points are reported beside their runs instead
+    page = doc.read_text()
+    named = _write(tmp_path, SMALL.replace("name: small", "name: reproduce"), "reproduce.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["study", str(named), *tiny_overrides, "seeds=0", "--points", "s2d"]) == 0
+    capsys.readouterr()
+    assert doc.read_text() == page and (tmp_path / "runs" / "reproduce" / "study.md").is_file()
 
 
 @pytest.mark.parametrize("text, key", [

@@ -242,6 +242,10 @@ def _numbers(p, task: str, metrics: tuple[str, ...]) -> dict:
                       "on_a": paper.on_a} if paper else None}
 
 
+# the lines of a report that another report's closing section (``_see_also``) reads back
+COMMAND, SCORES, SUMMARY = "Command: ", "Scores on ", "## Summary"
+
+
 def _see_also(paths, doc: Path) -> list[str]:
     """The closing section: for each other study's report, a link, its command and its summary table
     (read from the report, so it shows what that study last wrote), or a note that it is not there."""
@@ -257,9 +261,9 @@ def _see_also(paths, doc: Path) -> list[str]:
             continue
         text = path.read_text()
         title = text.splitlines()[0].lstrip("# ").strip() if text.strip() else path.stem
-        command = next((line for line in text.splitlines() if line.startswith("Command: ")), "")
-        scores = next((line.split(",")[0] + "." for line in text.splitlines() if line.startswith("Scores on ")), "")
-        summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0].strip() if "## Summary" in text else ""
+        command = next((line for line in text.splitlines() if line.startswith(COMMAND)), "")
+        scores = next((line.split(",")[0] + "." for line in text.splitlines() if line.startswith(SCORES)), "")
+        summary = text.split(SUMMARY, 1)[1].split("\n## ", 1)[0].strip() if SUMMARY in text else ""
         lines += [f"### [{title}]({link})", ""] + [line for line in (command, scores) if line] + [""]
         lines += [summary or "(its report has no summary table)", ""]
     return lines
@@ -277,13 +281,13 @@ def write_study_report(study, points: list, doc, *, command: str, assets=None, j
     wall, wall_total = sum(p.wall_s for p in points), sum(p.wall_s_total for p in points)
     shown = " and ".join(f"{DOMAINS[d]}'s" for d in study.on)
     lines = [f"# Study `{study.name}`", "",
-             f"Command: `{command}` (base preset `{study.base}`; rerunning it resumes: finished steps are reused).",
+             f"{COMMAND}`{command}` (base preset `{study.base}`; rerunning it resumes: finished steps are reused).",
              f"Wall time: {wall / 60:.1f} min this run, {wall_total / 60:.1f} min over all runs of the study.", "",
-             f"Scores on {shown} {split_name(points)} split, mean ± std (sample std) over seeds; mIoU, Acc and IoU in %. Rows marked "
+             f"{SCORES}{shown} {split_name(points)} split, mean ± std (sample std) over seeds; mIoU, Acc and IoU in %. Rows marked "
              "*Paper* are the paper's own numbers (ICCV 2019, its datasets and networks) for the setting ours stands "
              "in for. *AT/DT's gain*: its per-seed improvement over the Baseline (positive = better, for "
              "lower-is-better metrics too), mean ± std over seeds; *more than one std*: that mean exceeds that std.", "",
-             "## Summary", ""] + _summary(tables, study)
+             SUMMARY, ""] + _summary(tables, study)
     numbers = {"study": study.name, "base": study.base, "command": command, "grid": study.grid,
                "metrics": list(study.metrics), "plot": study.plot, "on": list(study.on), "wall_s": round(wall, 1),
                "wall_s_total": round(wall_total, 1), "tables": {}}

@@ -260,9 +260,10 @@ def _see_also(paths, doc: Path) -> list[str]:
             lines += [f"### [{path.stem}]({link})", "", f"Not run yet: `atdt study {path.stem} --doc {path.as_posix()}`.", ""]
             continue
         text = path.read_text()
-        title = text.splitlines()[0].lstrip("# ").strip() if text.strip() else path.stem
-        command = next((line for line in text.splitlines() if line.startswith(COMMAND)), "")
-        scores = next((line.split(",")[0] + "." for line in text.splitlines() if line.startswith(SCORES)), "")
+        report = text.splitlines()
+        title = report[0].lstrip("# ").strip() if text.strip() else path.stem
+        command = next((line for line in report if line.startswith(COMMAND)), "")
+        scores = next((line.split(",")[0] + "." for line in report if line.startswith(SCORES)), "")
         summary = text.split(SUMMARY, 1)[1].split("\n## ", 1)[0].strip() if SUMMARY in text else ""
         lines += [f"### [{title}]({link})", ""] + [line for line in (command, scores) if line] + [""]
         lines += [summary or "(its report has no summary table)", ""]

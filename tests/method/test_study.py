@@ -87,14 +87,16 @@ def test_a_tiny_study_runs_end_to_end_and_resumes(tiny_overrides, tmp_path, caps
     assert main(["study", str(study), "--points", "s2d,nope"]) == 2
     assert "no point 'nope'; its points: d2s, s2d" in capsys.readouterr().err
 
-    # the reproduce study's default page is docs/results.md, but only for the whole study: some of
-    # its points are reported beside their runs instead
+    # a study's doc: is its page without --doc (docs/results.md for reproduce), but only for the
+    # whole study: some of its points are reported beside their runs instead
     page = doc.read_text()
-    named = _write(tmp_path, SMALL.replace("name: small", "name: reproduce"), "reproduce.yaml")
+    paged = _write(tmp_path, SMALL.replace("name: small", "name: paged") + "doc: docs/results.md\n", "paged.yaml")
     monkeypatch.chdir(tmp_path)
-    assert main(["study", str(named), *tiny_overrides, "seeds=0", "--points", "s2d"]) == 0
+    assert main(["study", str(paged), *tiny_overrides, "seeds=0", "--points", "s2d"]) == 0
     capsys.readouterr()
-    assert doc.read_text() == page and (tmp_path / "runs" / "reproduce" / "study.md").is_file()
+    assert doc.read_text() == page and (tmp_path / "runs" / "paged" / "study.md").is_file()
+    assert main(["study", str(paged), *tiny_overrides, "seeds=0"]) == 0
+    assert "report: docs/results.md" in capsys.readouterr().out and doc.read_text().startswith("# Study `paged`")
 
 
 @pytest.mark.parametrize("text, key", [
@@ -122,6 +124,8 @@ def test_other_malformed_studies():
         study_from_dict({"name": "x", "base": "tiny", "points": [{"name": "a/b"}]})
     with pytest.raises(ConfigError, match=r"see_also: markdown reports .* \['runs/x/study.json'\]"):
         study_from_dict({"name": "x", "base": "tiny", "points": [{"name": "a"}], "see_also": ["runs/x/study.json"]})
+    with pytest.raises(ConfigError, match=r"doc: a markdown report \(\*\.md\), got 'docs/results'"):
+        study_from_dict({"name": "x", "base": "tiny", "points": [{"name": "a"}], "doc": "docs/results"})
     with pytest.raises(FileNotFoundError, match="reproduce"):
         resolve_study("no-such-study")
 
@@ -144,7 +148,7 @@ def test_a_bad_value_in_a_later_point_fails_before_the_first_trains(tiny_overrid
 
 def test_the_shipped_reproduce_study():
     study = load_study(resolve_study("reproduce"))
-    assert study.base == "demo" and study.seeds == (0, 1, 2)
+    assert study.base == "demo" and study.seeds == (0, 1, 2) and study.doc == "docs/results.md"
     configs = point_configs(study)
     assert [(p.table, p.label) for p, _ in configs] == [(t, l) for t in ("tab1", "tab2") for l in ("a", "b", "c")]
     for point, cfg in configs:

@@ -21,9 +21,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("study", help="study YAML file or shipped study name (experiments/studies/)")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every point, e.g. seeds=0")
     parser.add_argument("--doc", default=None, metavar="PATH",
-                        help="markdown report to write (default: docs/results.md for the whole reproduce study, its "
-                        "charts and JSON in docs/results/; for others <out>/<study>/study.md with study.json and "
-                        "the charts beside it); with PATH, charts and JSON go to PATH without its suffix")
+                        help="markdown report to write (default: the study file's doc: for the whole study, e.g. "
+                        "docs/results.md for reproduce, its charts and JSON in docs/results/; otherwise "
+                        "<out>/<study>/study.md with study.json and the charts beside it); with PATH, charts and "
+                        "JSON go to PATH without its suffix")
     parser.add_argument("--points", default=None, metavar="NAME[,NAME...]",
                         help="run and report only these points of the study (default: all)")
 
@@ -46,8 +47,8 @@ def run(args) -> int:
     where = {}
     if args.doc:
         doc = Path(args.doc)
-    elif study.name == "reproduce" and not args.points:  # a few points must not overwrite the whole study's page
-        doc = Path("docs/results.md")
+    elif study.doc and not args.points:  # a few points must not overwrite the whole study's page
+        doc = Path(study.doc)
     else:
         root = Path(configs[0][1].out) / study.name
         doc, where = root / "study.md", {"assets": root, "json_path": root / "study.json"}

@@ -23,6 +23,8 @@ A study file (YAML, ``experiments/studies/<name>.yaml``); unknown keys fail, nam
     on: [b, a]               # the test splits the report shows (default both: B, then A)
     see_also:                # optional: other studies' reports (markdown, relative to the working
       - docs/studies/cyclegan.md  #   folder) whose summary tables close this report, with a link
+    doc: docs/results.md     # optional: where the whole study's report goes without --doc (default
+                             #   <out>/<name>/study.md; a run of some --points always goes there)
 
 Overrides apply in this order: ``seeds``, the study's, the point's, the grid's, the command line's
 (so ``atdt study reproduce seeds=0`` runs one seed), then ``name=<study>/<point>``. The methods a
@@ -66,6 +68,7 @@ class Study:
     plot: str = "bar"
     on: tuple[str, ...] = ("b", "a")
     see_also: tuple[str, ...] = ()  # other studies' markdown reports, summarised at the end of this one
+    doc: str | None = None  # the whole study's markdown report without --doc (None: <out>/<name>/study.md)
 
 
 PLOTS = ("bar", "line")
@@ -136,6 +139,8 @@ def _check_report_keys(study: Study, where: str) -> None:
     not_markdown = [path for path in study.see_also if not str(path).endswith(".md")]
     if not_markdown:
         raise ConfigError(f"{where}: see_also: markdown reports of other studies (*.md), got {not_markdown}")
+    if study.doc is not None and not str(study.doc).endswith(".md"):
+        raise ConfigError(f"{where}: doc: a markdown report (*.md), got {study.doc!r}")
 
 
 def study_from_dict(data: dict, where: str = "study") -> Study:

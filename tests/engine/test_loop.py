@@ -1,5 +1,6 @@
 """The training loop: loss goes down, a killed run resumes to the same weights, NaN stops it."""
 
+import csv
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import torch
 from atdt.config import NetworkConfig, OptimConfig, RuntimeConfig, TrainConfig
 from atdt.data import load_dataset
 from atdt.engine import NonFiniteLoss, load_checkpoint, make_fabric, train_task_network
-from atdt.engine.loop import fit
+from atdt.engine.loop import fit, log_row
 
 NET = NetworkConfig(decoder_channels=(16, 16, 16))
 RUNTIME = RuntimeConfig(progress=False, accelerator="cpu")
@@ -130,8 +131,18 @@ def test_a_resumed_run_logs_every_step_once(tmp_path):
         train(dies_at_step_5)  # checkpoint at step 3, rows logged for steps 1-4
     assert load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")["step"] == 3
     train(lambda m, batch: (m(batch["x"]).pow(2).mean(), {}))
-    steps = [int(r.split(",")[0]) for r in (tmp_path / "logs" / "train.csv").read_text().splitlines()[1:]]
-    assert steps == [1, 2, 3, 4, 5, 6]
+    rows = list(csv.DictReader((tmp_path / "logs" / "train.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5, 6]
+    seconds = [float(r["seconds"]) for r in rows]  # the resumed run counts on from its checkpoint
+    assert all(b >= a for a, b in zip(seconds, seconds[1:])) and seconds[-1] > 0
+
+
+def test_a_log_begun_with_other_columns_keeps_its_header(tmp_path):
+    path = tmp_path / "train.csv"
+    log_row(path, {"step": 1, "loss": 0.5})
+    log_row(path, {"step": 2, "loss": 0.4, "seconds": 3.0})
+    log_row(path, {"step": 3})
+    assert path.read_text().splitlines() == ["step,loss", "1,0.5", "2,0.4", "3,"]
 
 
 def test_channels_last_trains_the_same_network(tiny_world, tmp_path):
@@ -145,3 +156,12 @@ def test_channels_last_trains_the_same_network(tiny_world, tmp_path):
     assert len(nchw_losses) == len(nhwc_losses) == 4
     assert abs(nchw_losses[0] - nhwc_losses[0]) < 1e-4  # same init, same batch
     assert all(abs(a - b) < 1e-2 * a for a, b in zip(nchw_losses, nhwc_losses))
+
+
+def test_loader_workers_feed_the_same_batches_across_epochs(tiny_world, tmp_path):
+    """12 images in batches of 4: 7 steps span three epochs of one loader whose workers persist;
+    the batches (and so the losses) are those of loading in the main process."""
+    _train(tiny_world, tmp_path / "main", steps=7)
+    _train(tiny_world, tmp_path / "workers", steps=7, num_workers=2)
+    main, workers = _losses(tmp_path / "main"), _losses(tmp_path / "workers")
+    assert len(main) == 7 and all(abs(a - b) < 1e-5 for a, b in zip(main, workers))

@@ -28,15 +28,24 @@ class NonFiniteLoss(RuntimeError):
 
 
 def _loader(dataset, sampler, batch_size, num_workers, collate_fn):
+    """One loader for the whole training: its workers start once, not every epoch (augmentations
+    draw from the seeds the sampler yields, so no worker holds random state)."""
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=True, num_workers=num_workers,
-                      collate_fn=collate_fn, persistent_workers=False)
+                      collate_fn=collate_fn, persistent_workers=num_workers > 0)
 
 
 def log_row(path: Path, row: dict) -> None:
-    new = not path.is_file()
+    """Append ``row`` to the CSV log; a log begun by another version of atdt keeps its header
+    (columns it lacks are left out, columns the row lacks stay empty)."""
+    new = not path.is_file() or path.stat().st_size == 0
     path.parent.mkdir(parents=True, exist_ok=True)
+    if new:
+        fields = list(row)
+    else:
+        with path.open(newline="") as f:
+            fields = next(csv.reader(f))
     with path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(row))
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         if new:
             writer.writeheader()
         writer.writerow(row)
@@ -51,6 +60,15 @@ def truncate_log(path: Path, step: int) -> None:
     keep = lines[:1] + [row for row in lines[1:] if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= step]
     if len(keep) != len(lines):
         path.write_text("".join(keep))
+
+
+def _speed(seconds: float, fabric) -> dict:
+    """The log's last columns: training seconds so far (resumed runs count their earlier
+    seconds) and, on a GPU, the peak memory this training has allocated on its device."""
+    row = {"seconds": round(seconds, 3)}
+    if fabric.device.type == "cuda":
+        row["max_memory_gib"] = round(torch.cuda.max_memory_allocated(fabric.device) / 2**30, 3)
+    return row
 
 
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
@@ -96,6 +114,8 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
         torch.set_rng_state(state["rng"])
     model, optimizer = fabric.setup(model, optimizer)
     model.train()
+    if fabric.device.type == "cuda":  # the logged peak is this network's, not an earlier one's in this process
+        torch.cuda.reset_peak_memory_stats(fabric.device)
 
     per_epoch = sampler.batches_per_epoch
     log_path = run_dir / "logs" / "train.csv"
@@ -104,9 +124,10 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
     bar = tqdm(total=steps, initial=step, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
                disable=not (progress and fabric.is_global_zero))
     start, loss_value = time.perf_counter(), math.nan
+    loader = _loader(dataset, sampler, batch_size, num_workers, collate_fn)
     while step < steps:
         sampler.set_position(step // per_epoch, step % per_epoch)
-        for batch in _loader(dataset, sampler, batch_size, num_workers, collate_fn):
+        for batch in loader:
             batch = fabric.to_device(batch)
             if channels_last:
                 batch = {k: v.contiguous(memory_format=torch.channels_last) if torch.is_tensor(v) and v.dim() == 4 else v
@@ -125,7 +146,7 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
                                         "Lower the learning rate or check the labels.")
                 if fabric.is_global_zero:
                     row = {"step": step, "loss": loss_value, "lr": scheduler.get_last_lr()[0],
-                           **{k: float(v) for k, v in logs.items()}}
+                           **{k: float(v) for k, v in logs.items()}, **_speed(elapsed + time.perf_counter() - start, fabric)}
                     log_row(log_path, row)
                 bar.set_postfix(loss=f"{loss_value:.4f}")
             bar.update()

@@ -265,8 +265,8 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
                   *[(f"{d}-{aid}", *tasks, "clean", f"aux-{d}", aid) for d, tasks in
                     (("dep2sem", ("depth", "semantic")), ("sem2dep", ("semantic", "depth")))
                     for aid in ("none", "edges", "norm", "both")]),
-    "tasks": (("baseline", "atdt", "oracle"), ("sem2normals", "semantic", "normals", "clean", "supp-fig4", ""),
-              ("dep2normals", "depth", "normals", "clean", "supp-fig4", "")),
+    "tasks": (("baseline", "atdt", "oracle"), ("sem2normals", "semantic", "normals", "clean", "supp-fig4", "Sem. → Norm."),
+              ("dep2normals", "depth", "normals", "clean", "supp-fig4", "Dep. → Norm.")),
 }
 
 

@@ -94,11 +94,11 @@ def main() -> None:
 
     data, run = args.out / "world", args.out / "run"
     render_s = render(data, args.size, args.count, args.eval_count)
-    steps = [f"{block}.steps={args.steps}" for block in ("n1", "n2", "oracle", "transfer.train")]
-    logs = [f"{block}.log_every=10" for block in ("n1", "n2", "oracle", "transfer.train")]
+    schedules = [f"{block}.{key}={value}" for block in ("n1", "n2", "oracle", "transfer.train")
+                 for key, value in (("steps", args.steps), ("log_every", 10))]
     run_args = ["paper", "task_source=semantic", "task_target=depth", "seeds=[0]",
                 f"domain_a.root={data / 'clean'}", f"domain_b.root={data / 'camera'}", f"out={run}",
-                *steps, *logs, *args.overrides]
+                *schedules, *args.overrides]
     run_s, status = atdt("run", *run_args)
     seed = run / "paper" / "seed0"  # a failed run (out of memory, say) still reports the networks it trained
     results = seed / "results.json"

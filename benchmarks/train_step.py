@@ -2,7 +2,7 @@
 logging) against a bare PyTorch loop on the same model, batch and data, in one run.
 
     .venv/bin/python benchmarks/train_step.py [--steps 40] [--batch 16] [--size 64x128]
-        [--encoder resnet18] [--output-stride 32] [--accelerator cpu] [--precision 32-true]
+        [--encoder resnet18] [--output-stride 32] [--accelerator cpu] [--precision 32-true] [--channels-last]
 
 On a GPU, the paper's network: --accelerator cuda --precision bf16-mixed --encoder resnet50
 --output-stride 8 --size 512x512 --batch 8 (the data sit in memory: compute alone, no decoding).
@@ -43,12 +43,14 @@ class InMemory(torch.utils.data.Dataset):
 def bare(model, data, steps, batch, args):
     device = torch.device("cuda" if args.accelerator == "cuda" else "cpu")
     model.to(device)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model.to(memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     model.train()
     t0 = time.perf_counter()
     for s in range(steps):
         idx = torch.arange(s * batch, (s + 1) * batch) % len(data)
-        x, y = data.images[idx].to(device), data.labels_[idx].to(device)
+        x, y = data.images[idx].to(device).contiguous(memory_format=fmt), data.labels_[idx].to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16-mixed"):
             loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=255)
         opt.zero_grad(set_to_none=True)
@@ -66,7 +68,7 @@ def ours(model, data, steps, batch, args):
         t0 = time.perf_counter()
         fit(fabric, model, task_loss(get_task("semantic")), train_set, steps=steps, batch_size=batch,
             optim=OptimConfig(lr=1e-4, schedule="poly"), run_dir=run, sampler=MixedSampler([len(data)], batch),
-            log_every=10, ckpt_every=10**9, progress=False)
+            log_every=10, ckpt_every=10**9, progress=False, channels_last=args.channels_last)
         return steps / (time.perf_counter() - t0)
 
 
@@ -79,6 +81,7 @@ def main():
     parser.add_argument("--output-stride", type=int, default=32)
     parser.add_argument("--accelerator", default="cpu", help="cpu | cuda")
     parser.add_argument("--precision", default="32-true", help="32-true | bf16-mixed")
+    parser.add_argument("--channels-last", action="store_true", help="NHWC memory format for model and images")
     args = parser.parse_args()
     h, w = (int(v) for v in args.size.split("x"))
     data = InMemory(args.batch * 8, h, w)
@@ -94,7 +97,7 @@ def main():
     print(f"atdt fit (Fabric): {o:.2f} steps/s")
     where = torch.cuda.get_device_name(0) if args.accelerator == "cuda" else f"{torch.get_num_threads()} CPU threads"
     print(f"ratio ours / bare: {o / b:.3f}  (batch {args.batch}, {h}x{w}, {args.encoder} at output stride "
-          f"{args.output_stride}, {args.precision}, {where})")
+          f"{args.output_stride}, {args.precision}{', channels_last' if args.channels_last else ''}, {where})")
     if args.accelerator == "cuda":
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
 

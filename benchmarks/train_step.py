@@ -42,9 +42,8 @@ class InMemory(torch.utils.data.Dataset):
 
 def bare(model, data, steps, batch, args):
     device = torch.device("cuda" if args.accelerator == "cuda" else "cpu")
-    model.to(device)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    model.to(memory_format=fmt)
+    model.to(device, memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     model.train()
     t0 = time.perf_counter()

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo reproduce studies test test-fast bench clean
+.PHONY: install demo reproduce studies test test-fast test-portable test-outcomes-portable bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# the suite on other floating-point paths: one thread, oneDNN and ATen held to AVX2 kernels
+PORTABLE := OMP_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2
+test-portable: $(STAMP)
+	$(PORTABLE) $(BIN)/python -m pytest -q
+
+# only the tests that assert what training achieved (marker training_outcome), that way (CI runs them after make test)
+test-outcomes-portable: $(STAMP)
+	$(PORTABLE) $(BIN)/python -m pytest -q -m training_outcome
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/world_speed.py

@@ -20,6 +20,7 @@ def tiny_world(tmp_path_factory):
 
 @pytest.fixture
 def tiny_overrides(tiny_world, tmp_path):
-    """Overrides that point the `tiny` preset at the session's world and a fresh output folder."""
+    """Overrides that point the `tiny` preset at the session's world and a fresh output folder, on
+    the CPU (tests compare the runner's scores with scores computed here on the CPU)."""
     return [f"domain_a.root={tiny_world / 'clean'}", f"domain_b.root={tiny_world / 'camera'}",
-            f"domain_b.depth_root={tiny_world / 'camera-proxy'}", f"out={tmp_path / 'runs'}"]
+            f"domain_b.depth_root={tiny_world / 'camera-proxy'}", f"out={tmp_path / 'runs'}", "runtime.accelerator=cpu"]

@@ -16,6 +16,8 @@ from atdt.cli.run import experiments_dir, print_summary
 from atdt.world.standard import COUNTS, DATA, SIZE, ensure_world_data
 
 DIRECTIONS = (("depth", "semantic", "dep2sem"), ("semantic", "depth", "sem2dep"))
+# the demo's time over the bare time of its task networks' steps (README, Performance)
+OVERHEAD = 1.6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,15 +30,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[demo] world data in {DATA} ({SIZE[0]}x{SIZE[1]}: {COUNTS})")
     ensure_world_data(("clean", "camera"), proxy_depth=("camera",), print_fn=lambda m: print(f"[demo] {m}"))
     print(f"[demo] data ready after {time.perf_counter() - t0:.0f} s")
-    finished = []
-    for source, target, name in DIRECTIONS:
-        cfg = load_config(ExperimentConfig, experiments_dir() / "demo.yaml",
-                          [f"name=demo/{name}", f"task_source={source}", f"task_target={target}", *overrides])
-        finished.append(run_experiment(cfg))
+    configs = [load_config(ExperimentConfig, experiments_dir() / "demo.yaml",
+                           [f"name=demo/{name}", f"task_source={source}", f"task_target={target}", *overrides])
+               for source, target, name in DIRECTIONS]
+    print_expected_time(configs)
+    finished = [run_experiment(cfg) for cfg in configs]
     for results in finished:
         print_summary(results)
     print(f"\n[demo] finished in {(time.perf_counter() - t0) / 60:.1f} min")
     return 0
+
+
+def print_expected_time(configs) -> None:
+    """The step rate of the demo's network on this machine, measured for a few seconds, and the
+    time the demo should take from nothing at that rate: its task networks' steps cost
+    ``OVERHEAD`` times their bare time once G, feature caching and evaluation are counted."""
+    from atdt.engine.machine import describe_cpu, measure_step_rate
+
+    first = configs[0]
+    rate = measure_step_rate(first.network, 11, batch_size=first.n1.batch_size, size=SIZE)
+    steps = sum(c.n1.steps + c.n2.steps + c.oracle.steps for c in configs)
+    minutes = steps / rate * OVERHEAD / 60
+    print(f"[demo] {describe_cpu()}: {rate:.2f} training steps/s of the demo's network; "
+          f"{steps} steps of task networks -> expect about {minutes:.0f} min from nothing (less where "
+          "trained networks are reused)", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from atdt.engine.train_variants import (
 )
 from atdt.networks import build_multitask_network
 from atdt.tasks import TASKS
+from scores import same_scores
+from training_outcomes import FIXED_STEPS, fell, fixed_batch_data, fixed_batch_train, logged
 
 NET = NetworkConfig(decoder_channels=(16, 16, 16))
 TRAIN = TrainConfig(steps=12, batch_size=4, log_every=1, ckpt_every=100, crop=(24, 48),
@@ -66,9 +68,10 @@ def test_multitask_t2_term_equals_the_loss_of_the_batch_without_the_unlabelled_s
         total, logs = multitask_loss([TASKS["depth"], TASKS["semantic"]])(net, batch)
         a_only = TASKS["semantic"].loss(net(images[:2])["semantic"], {"semantic": batch["semantic"][:2]})
         depth_all = TASKS["depth"].loss(net(images)["depth"], batch)
-    assert torch.allclose(logs["semantic_loss"], a_only, atol=1e-6)
-    assert torch.allclose(logs["depth_loss"], depth_all, atol=1e-6)
-    assert torch.allclose(total, a_only + depth_all, atol=1e-6)
+    # batch 4 against batch 2: kernels may sum in another order
+    assert torch.allclose(logs["semantic_loss"], a_only, rtol=1e-4, atol=1e-6)
+    assert torch.allclose(logs["depth_loss"], depth_all, rtol=1e-4, atol=1e-6)
+    assert torch.allclose(total, a_only + depth_all, rtol=1e-4, atol=1e-6)
 
 
 @pytest.fixture
@@ -80,32 +83,30 @@ def _fabric():
     return make_fabric(RuntimeConfig(progress=False, accelerator="cpu"))
 
 
-def _losses(run_dir, column="loss"):
-    rows = (run_dir / "logs" / "train.csv").read_text().splitlines()
-    index = rows[0].split(",").index(column)
-    return [float(r.split(",")[index]) for r in rows[1:]]
-
-
-def _mean_drop(losses):
-    return sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
-
-
-def test_multitask_training_lowers_both_losses_and_loads_back(domains, tiny_world, tmp_path):
+@pytest.mark.training_outcome
+def test_multitask_training_fits_both_heads_and_loads_back(tiny_world, tmp_path):
     run = tmp_path / "multitask"
-    net = train_multitask_network(MULTI, domains, network=NET, train=TRAIN, seed=0, run_dir=run, fabric=_fabric(),
-                                  progress=False)
-    assert len(_losses(run)) == 12 and _mean_drop(_losses(run))
-    assert _mean_drop(_losses(run, "depth_loss")) and _mean_drop(_losses(run, "semantic_loss"))
+    net = train_multitask_network(MULTI, fixed_batch_data(tiny_world, ("clean", "camera")), network=NET,
+                                  train=fixed_batch_train(), seed=0, run_dir=run, fabric=_fabric(), progress=False)
+    assert len(logged(run)) == FIXED_STEPS and fell(logged(run))
+    assert fell(logged(run, "depth_loss")) and fell(logged(run, "semantic_loss"))
     loaded, config = load_multitask_network(run)
     assert config["kind"] == "multitask" and config["tasks"] == {"depth": [0, 1], "semantic": [0]}
     for name, value in net.state_dict().items():
         assert torch.equal(value, loaded.state_dict()[name]), name
-    # the T2 head as a predictor: No Transfer evaluated on B like any network
+    # the T2 head as a predictor: No Transfer evaluated on B like any network, scoring the
+    # semantic decoder's output of the shared encoder
     head = loaded.head("semantic")
-    assert head(torch.rand(2, 3, 32, 64)).shape == (2, 11, 32, 64)
-    scores = evaluate(head, load_dataset("world", tiny_world / "camera", "val"), TASKS["semantic"],
-                      device="cpu", progress=False)
-    assert 0.0 <= scores["miou"] <= 100.0 and 0.0 <= scores["acc"] <= 100.0
+    images = torch.rand(2, 3, 32, 64)
+    with torch.no_grad():
+        assert torch.equal(head(images), loaded(images)["semantic"])
+    val = load_dataset("world", tiny_world / "camera", "val")  # 4 images: one batch of evaluate's
+    scores = evaluate(head, val, TASKS["semantic"], device="cpu", progress=False)
+    expected = TASKS["semantic"].accumulator()
+    with torch.no_grad():
+        raw = loaded(torch.stack([s["image"] for s in val]))["semantic"]
+    expected.update(TASKS["semantic"].predict(raw), torch.stack([s["semantic"] for s in val]))
+    assert same_scores(scores, expected.compute())
 
 
 def test_multitask_training_resumes_to_the_weights_of_an_uninterrupted_run(domains, tmp_path, monkeypatch):
@@ -139,14 +140,16 @@ def test_multitask_training_resumes_to_the_weights_of_an_uninterrupted_run(domai
                                       fabric=_fabric(), progress=False)
     for name, value in whole.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[name]), name
-    assert _losses(tmp_path / "killed") == _losses(tmp_path / "whole")
+    assert logged(tmp_path / "killed") == logged(tmp_path / "whole")
 
 
-def test_separate_encoder_training_lowers_the_loss_and_loads_back(domains, tmp_path):
+@pytest.mark.training_outcome
+def test_separate_encoder_training_fits_a_batch_and_loads_back(tiny_world, tmp_path):
     run = tmp_path / "n1"
-    net = train_separate_encoder_network("semantic", domains, network=NET, train=TRAIN, seed=0, run_dir=run,
-                                         fabric=_fabric(), progress=False)
-    assert len(_losses(run)) == 12 and _mean_drop(_losses(run))
+    net = train_separate_encoder_network("semantic", fixed_batch_data(tiny_world, ("clean", "camera")), network=NET,
+                                         train=fixed_batch_train(), seed=0, run_dir=run, fabric=_fabric(),
+                                         progress=False)
+    assert len(logged(run)) == FIXED_STEPS and fell(logged(run))
     loaded, config = load_separate_encoder_network(run)
     assert config["kind"] == "separate_encoders" and config["domains"] == ["a", "b"]
     for name, value in net.state_dict().items():

@@ -14,6 +14,7 @@ from atdt.method.features import cache_feature_pairs
 from atdt.method.steps import step3_train_transfer
 from atdt.networks import build_task_network
 from atdt.typed_config import load_config
+from training_outcomes import fell, logged
 
 
 def _setup(tiny_world, overrides):
@@ -23,16 +24,20 @@ def _setup(tiny_world, overrides):
     return cfg, n1.eval(), n2.eval(), load_dataset("world", tiny_world / "clean", "train")
 
 
+@pytest.mark.training_outcome
 @pytest.mark.parametrize("cached", ["true", "false"])
-def test_g_lowers_the_feature_loss_and_leaves_the_encoders_frozen(tiny_world, tmp_path, cached):
-    overrides = [f"transfer.cache_features={cached}", "transfer.train.steps=20", "transfer.train.crop=[16,32]"]
-    cfg, n1, n2, train_a = _setup(tiny_world, overrides)
+def test_g_fits_the_features_of_a_batch_and_leaves_the_encoders_frozen(tiny_world, tmp_path, cached):
+    """G on one fixed batch of 4 (cached: 2 images and their mirror images; uncached: 4 whole
+    images, no flips): its feature loss ends at ~0.05 of its start after 30 steps, the bound is half."""
+    overrides = [f"transfer.cache_features={cached}", "transfer.train.steps=30", "transfer.train.crop=null",
+                 "transfer.train.batch_size=4", "transfer.train.log_every=1", "transfer.train.optim.lr=0.003"]
+    cfg, n1, n2, _ = _setup(tiny_world, overrides)
+    train_a = load_dataset("world", tiny_world / "clean", "train", limit=2 if cached == "true" else 4)
     before = [p.clone() for p in (*n1.encoder.parameters(), *n2.encoder.parameters())]
     step3_train_transfer(n1.encoder, n2.encoder, train_a, transfer=cfg.transfer, runtime=cfg.runtime,
                          run_dir=tmp_path / "transfer", fabric=make_fabric(cfg.runtime))
-    rows = (tmp_path / "transfer" / "logs" / "train.csv").read_text().splitlines()[1:]
-    losses = [float(r.split(",")[1]) for r in rows]
-    assert losses[-1] < losses[0]
+    losses = logged(tmp_path / "transfer")
+    assert len(losses) == 30 and fell(losses)
     after = [*n1.encoder.parameters(), *n2.encoder.parameters()]
     assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
 
@@ -44,8 +49,9 @@ def test_cached_features_are_the_encoders_outputs_with_mirror_images(tiny_world)
     assert len(pairs) == 2 * len(train_a)
     image = train_a[0]["image"][None]
     with torch.no_grad():
-        assert torch.allclose(pairs[0]["f1"], n1.encoder(image)[-1][0], atol=1e-5)
-        assert torch.allclose(pairs[5]["f2"], n2.encoder(image.flip(-1))[-1][0], atol=1e-5)
+        # batch 5 against batch 1: kernels may sum in another order
+        assert torch.allclose(pairs[0]["f1"], n1.encoder(image)[-1][0], rtol=1e-4, atol=1e-5)
+        assert torch.allclose(pairs[5]["f2"], n2.encoder(image.flip(-1))[-1][0], rtol=1e-4, atol=1e-5)
 
 
 def test_g_takes_its_share_of_each_batch_under_ddp(tiny_world, tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ from atdt.method.study import load_study, point_configs, resolve_study
 from atdt.report.paper import PAPER_TABLES
 from atdt.tasks import get_task
 from atdt.typed_config import load_config
+from scores import same_scores
 
 FOUR = "methods=[baseline,atdt,cyclegan,atdt_cyclegan]"
 
@@ -25,11 +26,6 @@ FOUR = "methods=[baseline,atdt,cyclegan,atdt_cyclegan]"
 def _run(overrides, capsys):
     assert main(["run", "tiny", *overrides]) == 0
     return capsys.readouterr().out
-
-
-def _same(x: dict, y: dict) -> bool:
-    """Equal scores, NaN (a class absent from the test images) equal to NaN."""
-    return json.dumps(x, sort_keys=True, default=float) == json.dumps(y, sort_keys=True, default=float)
 
 
 def test_experiment_translation_defaults_are_the_translate_demo_preset():
@@ -96,7 +92,7 @@ def test_the_four_rows_of_tab3_come_from_one_experiment_and_the_translation_is_r
         assert torch.equal(x["semantic"], y["semantic"]) and torch.equal(x["depth"], y["depth"])
     n2, _, _ = load_task_network(seed / "n2")
     task = get_task("semantic")
-    assert _same(evaluate(n2.eval(), like, task, device="cpu", progress=False), results["methods"]["cyclegan"])
+    assert same_scores(evaluate(n2.eval(), like, task, device="cpu", progress=False), results["methods"]["cyclegan"])
     # N1 of AT/DT + CycleGAN learnt from A and B like A (with B's proxy depth, copied beside it)
     n1_inputs = json.loads((seed / "n1_cyclegan" / "fingerprint.json").read_text())
     assert n1_inputs["data"][1]["domain"] == "b_like_a"
@@ -145,9 +141,9 @@ def test_the_runner_adopts_the_translation_of_atdt_translate_and_rescales_depth(
     depth = get_task("depth")
     scores = results["methods"]["cyclegan"]
     kw = {"device": "cpu", "progress": False}
-    assert _same(evaluate(n2.eval(), like, depth, depth_scale=ratio, **kw), scores)
-    assert not _same(evaluate(n2.eval(), like, depth, **kw), scores)  # rescaled, as on B
-    assert not _same(evaluate(n2.eval(), b, depth, depth_scale=ratio, **kw), scores)  # not B's own images
+    assert same_scores(evaluate(n2.eval(), like, depth, depth_scale=ratio, **kw), scores)
+    assert not same_scores(evaluate(n2.eval(), like, depth, **kw), scores)  # rescaled, as on B
+    assert not same_scores(evaluate(n2.eval(), b, depth, depth_scale=ratio, **kw), scores)  # not B's own images
 
 
 def test_the_shipped_cyclegan_study_gives_tab3_and_tab4():

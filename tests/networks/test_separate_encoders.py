@@ -21,7 +21,7 @@ def test_each_sample_goes_through_its_own_domains_encoder(split, skips):
         alone = [net.network_for("ab"[int(d)])(x[i:i + 1]) for i, d in enumerate(domain)]
     assert out.shape == (4, 11, 32, 64)
     for i in range(4):
-        assert torch.allclose(out[i:i + 1], alone[i], atol=1e-5), i
+        assert torch.allclose(out[i:i + 1], alone[i], rtol=1e-4, atol=1e-5), i  # batch 2 vs 1: other sum orders
     # the two encoders differ, so routing matters
     with torch.no_grad():
         swapped = net(x, 1 - domain)

@@ -1,0 +1,65 @@
+"""The machine atdt trains on: its CPU, whether that CPU computes bf16 natively, and how fast it
+trains a given network (the demo says what it expects before it starts; times differ up to 4x
+between the CPUs we meet)."""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+from atdt.config import NetworkConfig
+
+
+def cpu_name() -> str:
+    """The CPU's model name as the kernel reports it (what `lscpu` prints)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def native_bf16_cpu() -> bool:
+    """True where torch finds bf16 units on this CPU (AVX512_BF16 or AMX tiles)."""
+    import torch
+
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def describe_cpu() -> str:
+    """e.g. 'AMD EPYC (kernels: AVX2, native bf16: no, 2 threads)'."""
+    import torch
+
+    return (f"{cpu_name()} (kernels: {torch.backends.cpu.get_cpu_capability()}, "
+            f"native bf16: {'yes' if native_bf16_cpu() else 'no'}, {torch.get_num_threads()} threads)")
+
+
+def measure_step_rate(network: NetworkConfig, out_channels: int, *, batch_size: int, size: tuple[int, int],
+                      seconds: float = 4.0, warmup: int = 2) -> float:
+    """Training steps per second of N = D(E(x)) at ``batch_size`` x ``size`` on random data
+    (forward, cross entropy, backward, Adam step), on the CPU, timed for about ``seconds``."""
+    import torch
+
+    from atdt.networks import build_task_network
+
+    generator = torch.Generator().manual_seed(0)
+    model = build_task_network(network, out_channels).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    images = torch.rand(batch_size, 3, *size, generator=generator)
+    labels = torch.randint(0, out_channels, (batch_size, *size), generator=generator)
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(images), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(warmup):
+        step()
+    count, start = 0, time.perf_counter()
+    while count < 3 or time.perf_counter() - start < seconds:
+        step()
+        count += 1
+    return count / (time.perf_counter() - start)

@@ -83,3 +83,9 @@ def test_train_task_values_are_checked_before_training(tiny_world, tmp_path, cap
     assert main(["train-task", str(config), "task=colour"]) == 2
     assert "task: unknown task 'colour'" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_sync_batchnorm_on_cpu_processes_is_refused(tiny_overrides, capsys):
+    assert main(["run", "tiny", *tiny_overrides, "runtime.devices=2", "runtime.accelerator=cpu",
+                 "runtime.sync_batchnorm=true"]) == 2
+    assert "runtime.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only" in capsys.readouterr().err

@@ -75,6 +75,9 @@ class RuntimeConfig:
     strategy: str = "auto"
     precision: str = "32-true"  # "bf16-mixed": autocast, about 1.5-2x faster on CPUs with bf16 units
     channels_last: bool = False  # NHWC memory format for models and images (faster convolutions on CPU)
+    # under DDP on GPUs: batch-norm statistics over the global batch (else each process's own,
+    # the buffers kept being rank 0's); docs/training.md
+    sync_batchnorm: bool = False
     seed: int = 0
     progress: bool = True
 

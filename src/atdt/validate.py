@@ -64,6 +64,9 @@ def check_network(problems: list, key: str, n: NetworkConfig) -> None:
 def check_runtime(problems: list, key: str, r: RuntimeConfig) -> None:
     _positive(problems, f"{key}.devices", r.devices)
     _positive(problems, f"{key}.num_nodes", r.num_nodes)
+    if r.sync_batchnorm and r.accelerator == "cpu" and r.devices * r.num_nodes > 1:
+        problems.append(f"{key}.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only; on CPU processes leave "
+                        "it false (batch norm then keeps rank 0's statistics, docs/training.md)")
 
 
 def _where(data: DataConfig) -> str:
@@ -234,7 +237,8 @@ def check_cyclegan(problems: list, prefix: str, n: CycleGANConfig, t: GANTrainCo
 
 def check_translation_runtime(problems: list, r: RuntimeConfig) -> None:
     if r.devices * r.num_nodes != 1:
-        problems.append(f"runtime.devices: translation trains on one device, got {r.devices} x {r.num_nodes} node(s)")
+        problems.append(f"runtime.devices: CycleGAN (translation) trains on one device only, got {r.devices} x "
+                        f"{r.num_nodes} node(s); set runtime.devices=1 runtime.num_nodes=1")
     if r.precision not in TRANSLATE_PRECISIONS:
         problems.append(f"runtime.precision: translation supports {', '.join(TRANSLATE_PRECISIONS)}, got {r.precision!r}")
 

@@ -31,6 +31,21 @@ def test_ranks_take_different_batches():
     assert not set(r0) & set(r1) and len(r0) == len(r1) == 8
 
 
+@pytest.mark.parametrize("world_size", [2, 4])
+def test_ranks_together_take_the_one_process_batches(world_size):
+    """Under DDP the global batch (items and their augmentation seeds) is the one one process
+    with the whole batch draws: more processes change nothing the network sees."""
+    sizes, batch = [10, 30], 8
+    one = list(MixedSampler(sizes, batch, seed=5))
+    ranks = [list(MixedSampler(sizes, batch // world_size, seed=5, rank=r, world_size=world_size))
+             for r in range(world_size)]
+    share = batch // world_size
+    assert sum(len(r) for r in ranks) == len(one)
+    for b in range(len(one) // batch):
+        together = [item for r in ranks for item in r[b * share : (b + 1) * share]]
+        assert sorted(together) == sorted(one[b * batch : (b + 1) * batch])
+
+
 def test_batch_must_split_evenly():
     with pytest.raises(ValueError, match="multiple"):
         MixedSampler([4, 4], 3)

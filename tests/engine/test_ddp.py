@@ -1,6 +1,8 @@
-"""Two-process DDP on CPU through the real command line."""
+"""Two-process DDP on CPU (gloo) through the real command line: `atdt train-task`, `atdt run`
+(launched by Fabric, and as two torchrun nodes on this machine)."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -24,3 +26,82 @@ def test_train_task_with_two_processes(tiny_world, tmp_path):
     assert "world_size=2" in done.stderr or "Initializing distributed: GLOBAL_RANK: 1" in done.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert "abs_rel" in next(iter(metrics.values()))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tiny(tiny_world, out, *overrides):
+    return ["tiny", f"domain_a.root={tiny_world / 'clean'}", f"domain_b.root={tiny_world / 'camera'}", f"out={out}",
+            "runtime.accelerator=cpu", *overrides]
+
+
+def _scores(out) -> dict:
+    """results.json without what depends on the clock or the output folder."""
+    results = json.loads((out / "tiny" / "seed0" / "results.json").read_text())
+    return {k: v for k, v in results.items() if k not in ("timings_s", "folder", "figures", "config")}
+
+
+NETWORK_LINE = re.compile(r"^  (\w+): the same weights and buffers on all 2 processes \(sha256 ([0-9a-f]{16})\)$", re.M)
+
+
+@pytest.mark.slow
+def test_run_on_two_processes_gives_one_answer(tiny_world, tmp_path):
+    """`atdt run tiny runtime.devices=2`: every network is the same on both processes and is the
+    one saved; one summary is printed; and the same run launched as two torchrun "nodes" on
+    127.0.0.1 gives the same results.json and the same networks."""
+    from atdt.engine.checkpoint import final_checkpoint, load_checkpoint
+    from atdt.engine.replicas import state_digest
+
+    fabric_out, nodes_out = tmp_path / "fabric", tmp_path / "nodes"
+    done = subprocess.run([sys.executable, "-m", "atdt", "run", *_tiny(tiny_world, fabric_out, "runtime.devices=2")],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("tiny: depth -> semantic") == 1 and done.stdout.count("  n1: training") == 1
+    digests = dict(NETWORK_LINE.findall(done.stdout))
+    assert sorted(digests) == ["n1", "n2", "oracle", "transfer"], done.stdout
+    seed = fabric_out / "tiny" / "seed0"
+    for folder, digest in digests.items():  # what every process held is what rank 0 saved
+        assert state_digest(load_checkpoint(final_checkpoint(seed / folder))["model"])[:16] == digest
+
+    port = _free_port()
+    nodes = [subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", "1",
+                               "--node-rank", str(rank), "--master-addr", "127.0.0.1", "--master-port", str(port),
+                               "-m", "atdt", "run", *_tiny(tiny_world, nodes_out, "runtime.num_nodes=2")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank in (0, 1)]
+    outputs = [node.communicate(timeout=600) for node in nodes]
+    assert [node.returncode for node in nodes] == [0, 0], outputs[0][1][-2000:] + outputs[1][1][-2000:]
+    assert "tiny: depth -> semantic" in outputs[0][0] and outputs[1][0] == ""  # node 1 prints nothing
+    assert dict(NETWORK_LINE.findall(outputs[0][0])) == digests
+    assert _scores(nodes_out) == _scores(fabric_out)
+
+
+@pytest.mark.slow
+def test_two_processes_train_what_one_process_trains(tiny_world, tmp_path):
+    """Without batch statistics (group norm) a 2-process N2 is the 1-process one up to the order of
+    floating-point sums: the two processes together see exactly the one process's batches
+    (measured on tiny: relative difference 8e-7, the same scores)."""
+    import torch
+
+    from atdt.engine.checkpoint import final_checkpoint, load_checkpoint
+
+    runs = {}
+    for devices in (1, 2):
+        out = tmp_path / f"devices{devices}"
+        command = _tiny(tiny_world, out, f"runtime.devices={devices}", "network.norm=group", "methods=[baseline]")
+        done = subprocess.run([sys.executable, "-m", "atdt", "run", *command], capture_output=True, text=True,
+                              timeout=600, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        state = load_checkpoint(final_checkpoint(out / "tiny" / "seed0" / "n2"))["model"]
+        runs[devices] = torch.cat([v.double().flatten() for v in state.values() if v.is_floating_point()]), _scores(out)
+    (one, one_scores), (two, two_scores) = runs[1], runs[2]
+    assert float((two - one).norm() / one.norm()) < 1e-3
+    for part in ("methods", "on_domain_a"):
+        for method, scores in one_scores[part].items():
+            for metric in ("miou", "acc"):
+                assert two_scores[part][method][metric] == pytest.approx(scores[metric], abs=0.5)

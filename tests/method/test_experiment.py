@@ -171,8 +171,10 @@ def test_the_aggregate_over_seeds_follows_the_methods_list(tiny_overrides, tmp_p
     assert "(seed0/figures/qualitative.png)" in md
 
 
-def test_only_rank_zero_writes(tiny_overrides, tmp_path):
-    """Under DDP every process trains and evaluates; only rank 0 writes run folders and results."""
+def test_only_rank_zero_writes_evaluates_and_prints(tiny_overrides, tmp_path):
+    """Under DDP every process trains; a rank other than 0 writes no run folder, evaluates nothing,
+    prints nothing and returns the results rank 0 broadcasts (two real processes:
+    tests/engine/test_ddp.py)."""
     from atdt.engine import make_fabric
     from atdt.method.experiment import run_seed
 
@@ -180,15 +182,20 @@ def test_only_rank_zero_writes(tiny_overrides, tmp_path):
         is_global_zero = False
 
         def __init__(self, fabric):
-            self.fabric = fabric
+            self.fabric, self.sent = fabric, []
+
+        def broadcast(self, obj, src=0):
+            self.sent.append(obj)
+            return {"from": "rank 0"}
 
         def __getattr__(self, name):
             return getattr(self.fabric, name)
 
     cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides + ["methods=[baseline]"])
-    folder = tmp_path / "runs" / "tiny" / "seed0"
-    results = run_seed(cfg, folder, print_fn=lambda m: None, fabric=OtherRank(make_fabric(cfg.runtime)))
-    assert list(results["methods"]) == ["baseline"] and "miou" in results["methods"]["baseline"]
+    folder, printed = tmp_path / "runs" / "tiny" / "seed0", []
+    fabric = OtherRank(make_fabric(cfg.runtime))
+    assert run_seed(cfg, folder, print_fn=printed.append, fabric=fabric) == {"from": "rank 0"}
+    assert fabric.sent == [None] and printed == []
     assert not (tmp_path / "runs").exists()
 
 

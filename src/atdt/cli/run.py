@@ -44,11 +44,14 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from atdt.config import ExperimentConfig
+    from atdt.engine.fabric import is_global_zero
     from atdt.method.experiment import run_experiment
     from atdt.typed_config import load_config
 
     cfg = load_config(ExperimentConfig, resolve_experiment(args.experiment), args.overrides)
-    print_summary(run_experiment(cfg))
+    results = run_experiment(cfg)  # the same on every process under DDP: printed once
+    if is_global_zero():
+        print_summary(results)
     return 0
 
 

@@ -30,6 +30,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from atdt.engine import make_fabric
+    from atdt.engine.fabric import is_global_zero
     from atdt.method.study import load_study, point_configs, resolve_study, run_study, select_points
     from atdt.report.study import write_study_report
     from atdt.world.standard import ensure_world_data, world_data_needed
@@ -40,10 +42,15 @@ def run(args) -> int:
     configs = point_configs(study, args.overrides)  # every point's config loads before anything runs
     domains, proxy = world_data_needed(d for _, cfg in configs for d in (cfg.domain_a, cfg.domain_b))
     if domains:
-        print(f"[study {study.name}] world data: {', '.join(domains)}"
-              + (f"; proxy depth: {', '.join(proxy)}" if proxy else ""))
-        ensure_world_data(domains, proxy)
+        fabric = make_fabric(configs[0][1].runtime)  # under DDP: rank 0 renders, the other processes wait
+        if fabric.is_global_zero:
+            print(f"[study {study.name}] world data: {', '.join(domains)}"
+                  + (f"; proxy depth: {', '.join(proxy)}" if proxy else ""))
+            ensure_world_data(domains, proxy)
+        fabric.barrier()
     points = run_study(study, args.overrides)
+    if not is_global_zero():  # every process holds the same results: rank 0 writes the report
+        return 0
     where = {}
     if args.doc:
         doc = Path(args.doc)

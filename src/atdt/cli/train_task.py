@@ -24,6 +24,7 @@ def run(args) -> int:
     from atdt.config import TaskTrainConfig
     from atdt.data import load_dataset
     from atdt.engine import evaluate, make_fabric, train_task_network
+    from atdt.engine.fabric import rank_zero
     from atdt.engine.reuse import data_key, network_inputs, prepare_run
     from atdt.report.tables import text_table
     from atdt.tasks import get_task
@@ -46,8 +47,11 @@ def run(args) -> int:
     # the same rule as `atdt run`: a network trained on other data, task or settings is moved aside
     inputs = network_inputs(cfg.task, [data_key(d, ds) for d, ds in zip(cfg.domains, datasets)], cfg.network,
                             cfg.train, cfg.runtime)
-    prepare_run(run_dir, inputs)
+    # under DDP make_fabric starts the other processes (each runs this command again); rank 0 alone
+    # moves or marks the run folder
     fabric = make_fabric(cfg.runtime)
+    prepare_run(run_dir, inputs, rank_zero(fabric), primary=fabric.is_global_zero)
+    fabric.barrier()
     model = train_task_network(cfg.task, datasets, network=cfg.network, train=cfg.train, runtime=cfg.runtime,
                                run_dir=run_dir, config=cfg, fabric=fabric)
     if not fabric.is_global_zero:

@@ -59,7 +59,8 @@ class TrainingSet(Dataset):
 class MixedSampler(Sampler):
     """Yields (index, augmentation seed) in batch order: each batch of ``batch_size`` holds
     ``batch_size / len(sizes)`` items of every domain. One epoch = enough batches to see the
-    largest domain once. ``start_batch`` skips batches already trained on (exact resume)."""
+    largest domain once. ``start_batch`` skips batches already trained on (exact resume). Under
+    DDP ``batch_size`` is one process's part of the global batch (``rank`` of ``world_size``)."""
 
     def __init__(self, sizes: list[int], batch_size: int, seed: int = 0, *, rank: int = 0, world_size: int = 1):
         if batch_size % len(sizes):
@@ -83,13 +84,17 @@ class MixedSampler(Sampler):
         return torch.cat([torch.randperm(self.sizes[d], generator=g) for _ in range(reps)])[:count]
 
     def __iter__(self):
+        # Drawn as for one process with the global batch (batch_size x world_size): rank r takes
+        # the r-th slice of every domain's share of each global batch, with the items'
+        # augmentation seeds, so the processes together train on exactly the batches (and
+        # augmentations) one process would, whatever their number.
         g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-        total = self.batches_per_epoch * self.world_size
+        global_share = self.share * self.world_size
         offsets = [sum(self.sizes[:d]) for d in range(len(self.sizes))]
-        streams = [self._domain_stream(d, total * self.share, g) + offsets[d] for d in range(len(self.sizes))]
-        seeds = torch.randint(0, 2**31 - 1, (total, self.batch_size), generator=g)
+        count = self.batches_per_epoch * global_share
+        streams = [self._domain_stream(d, count, g) + offsets[d] for d in range(len(self.sizes))]
+        seeds = torch.randint(0, 2**31 - 1, (self.batches_per_epoch, len(self.sizes) * global_share), generator=g)
         for b in range(self.start_batch, self.batches_per_epoch):
-            global_b = b * self.world_size + self.rank  # each rank takes its own batches
             for d in range(len(self.sizes)):
-                for j in range(self.share):
-                    yield int(streams[d][global_b * self.share + j]), int(seeds[global_b, d * self.share + j])
+                for j in range(self.rank * self.share, (self.rank + 1) * self.share):
+                    yield int(streams[d][b * global_share + j]), int(seeds[b, d * global_share + j])

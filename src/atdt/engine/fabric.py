@@ -1,4 +1,8 @@
-"""Lightning Fabric from a RuntimeConfig: devices, DDP, precision; seeding."""
+"""Lightning Fabric from a RuntimeConfig: devices, DDP, precision; seeding; which process speaks.
+
+Under DDP (``runtime.devices`` x ``runtime.num_nodes`` > 1) every process runs the same command:
+Fabric starts the others by running it again (one machine) or a launcher such as torchrun or
+SLURM starts them all. Every process trains; rank 0 alone prints, writes and evaluates."""
 
 from __future__ import annotations
 
@@ -16,3 +20,20 @@ def make_fabric(runtime: RuntimeConfig):
     fabric.launch()
     fabric.seed_everything(runtime.seed, verbose=False)
     return fabric
+
+
+def rank_zero(fabric, print_fn=print):
+    """``print_fn`` on rank 0, a no-op on the other processes: everything is printed once."""
+    return print_fn if fabric.is_global_zero else _silent
+
+
+def _silent(*args, **kwargs) -> None:
+    pass
+
+
+def is_global_zero() -> bool:
+    """Whether this process prints and writes: the only one, or rank 0 of the process group that
+    ``make_fabric`` launched (for the command line, which prints what every process returns)."""
+    import torch.distributed as dist
+
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0

@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader
 
 from atdt.config import OptimConfig
 from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
+from atdt.engine.replicas import check_replicas, sync_buffers
 from atdt.engine.schedule import lr_factor
 from atdt.typed_config import save_config
 
@@ -74,12 +75,14 @@ def _speed(seconds: float, fabric) -> dict:
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
         optim: OptimConfig, run_dir, sampler, config=None, desc: str = "train", log_every: int = 10,
         ckpt_every: int = 200, num_workers: int = 0, collate_fn=None, progress: bool = True,
-        parameters=None, channels_last: bool = False) -> dict:
+        parameters=None, channels_last: bool = False, sync_batchnorm: bool = False) -> dict:
     """Train ``model`` for ``steps`` optimiser steps; loss_fn(model, batch) -> (loss, logs).
 
     ``sampler`` must offer ``set_position(epoch, start_batch)`` and ``batches_per_epoch``
     (atdt.data.mixed.MixedSampler). ``parameters`` defaults to all trainable parameters.
     ``channels_last`` trains in NHWC memory format (model and every 4-D batch tensor).
+    Under DDP, ``sync_batchnorm`` computes batch-norm statistics over the global batch (GPUs);
+    either way every process ends holding the weights and buffers rank 0 saves (``replicas``).
     Returns {"steps", "final_loss", "seconds", "checkpoint"}.
     """
     from tqdm import tqdm
@@ -95,6 +98,11 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(config, run_dir / "config.yaml")
 
+    if sync_batchnorm and fabric.world_size > 1:
+        if fabric.device.type != "cuda":
+            raise ValueError("runtime.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only; on CPU processes "
+                             "leave it false (batch norm then keeps rank 0's statistics)")
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # replaces the BN layers in place
     raw_model = model
     # on the device before the optimiser exists: a resumed Adam state is then loaded onto the
     # parameters' device (fabric.setup moves the model, not the optimiser's state)
@@ -139,7 +147,8 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
             scheduler.step()
             step += 1
             if step % log_every == 0 or step == steps:
-                loss_value = float(loss.detach())  # one sync per log interval, not per step
+                # one sync per log interval, not per step; under DDP the mean over the processes
+                loss_value = float(fabric.all_reduce(loss.detach(), reduce_op="mean"))
                 if not math.isfinite(loss_value):
                     where = f"last good checkpoint: {last_path}" if last_path.is_file() else "no checkpoint yet"
                     raise NonFiniteLoss(f"{desc}: loss became {loss_value} at step {step}; stopping ({where}). "
@@ -161,6 +170,9 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
             if step >= steps:
                 break
     bar.close()
+    if fabric.world_size > 1:  # the one network every process holds: rank 0's, the one it saves
+        check_replicas(fabric, {desc: dict(raw_model.named_parameters())}, what="parameters after training")
+        sync_buffers(fabric, raw_model)
     summary = {"steps": steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
                "checkpoint": str(final_path)}
     if fabric.is_global_zero:

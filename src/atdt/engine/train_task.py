@@ -53,19 +53,20 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     loss_fn = task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align)
     fit_on_domains(model, loss_fn, data, train=train, seed=runtime.seed, run_dir=run_dir, fabric=fabric,
                    config=record, desc=desc or f"train {task}", progress=runtime.progress,
-                   channels_last=runtime.channels_last)
+                   channels_last=runtime.channels_last, sync_batchnorm=runtime.sync_batchnorm)
     return model.eval()
 
 
 def fit_on_domains(model, loss_fn, data, *, train: TrainConfig, seed: int, run_dir, fabric, config, desc: str,
-                   progress: bool, channels_last: bool) -> None:
+                   progress: bool, channels_last: bool, sync_batchnorm: bool = False) -> None:
     """``fit`` with the settings of ``train`` on a multi-domain training set: every batch holds
     equal shares of each domain, and under DDP each process takes batch_size / world_size of it."""
     sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=seed,
                            rank=fabric.global_rank, world_size=fabric.world_size)
     fit(fabric, model, loss_fn, data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
         run_dir=run_dir, sampler=sampler, config=config, desc=desc, log_every=train.log_every,
-        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=progress, channels_last=channels_last)
+        ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=progress, channels_last=channels_last,
+        sync_batchnorm=sync_batchnorm)
 
 
 def load_task_network(run_dir) -> tuple[TaskNetwork, Task, dict]:

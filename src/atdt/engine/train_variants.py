@@ -57,7 +57,8 @@ def _check_train(train: TrainConfig, what: str) -> None:
 
 def train_multitask_network(tasks: dict[str, tuple[int, ...]], datasets: list, *, network: NetworkConfig,
                             train: TrainConfig, seed: int, run_dir, fabric, progress: bool = True,
-                            channels_last: bool = False, desc: str = "no transfer: E + D1 + D2") -> MultiTaskNetwork:
+                            channels_last: bool = False, sync_batchnorm: bool = False,
+                            desc: str = "no transfer: E + D1 + D2") -> MultiTaskNetwork:
     """No Transfer (supplementary Sec. 1.2): one head per task in ``tasks`` (name -> indices of the
     ``datasets`` whose labels train it, e.g. ``{"depth": (0, 1), "semantic": (0,)}`` for T1 on A+B
     and T2 on A). Batches hold equal shares of every dataset; each head's loss covers the samples
@@ -74,12 +75,14 @@ def train_multitask_network(tasks: dict[str, tuple[int, ...]], datasets: list, *
     config = {"kind": "multitask", "tasks": {k: list(v) for k, v in tasks.items()}, "network": to_dict(network),
               "train": to_dict(train), "seed": seed}
     fit_on_domains(model, multitask_loss(specs), data, train=train, seed=seed, run_dir=run_dir, fabric=fabric,
-                   config=config, desc=desc, progress=progress, channels_last=channels_last)
+                   config=config, desc=desc, progress=progress, channels_last=channels_last,
+                   sync_batchnorm=sync_batchnorm)
     return model.eval()
 
 
 def train_separate_encoder_network(task: str, datasets: list, *, network: NetworkConfig, train: TrainConfig,
                                    seed: int, run_dir, fabric, progress: bool = True, channels_last: bool = False,
+                                   sync_batchnorm: bool = False,
                                    desc: str = "N1 with separate encoders") -> SeparateEncoderNetwork:
     """N1 for ``task`` with one encoder per dataset (``datasets[0]`` -> encoder "a", ``[1]`` -> "b")
     and one decoder (supplementary Sec. 1.3). Every batch holds equal shares of each domain; each
@@ -98,7 +101,7 @@ def train_separate_encoder_network(task: str, datasets: list, *, network: Networ
     config = {"kind": "separate_encoders", "task": task, "domains": list(DOMAINS[:len(datasets)]),
               "network": to_dict(network), "train": to_dict(train), "seed": seed}
     fit_on_domains(model, loss_fn, data, train=train, seed=seed, run_dir=run_dir, fabric=fabric, config=config,
-                   desc=desc, progress=progress, channels_last=channels_last)
+                   desc=desc, progress=progress, channels_last=channels_last, sync_batchnorm=sync_batchnorm)
     return model.eval()
 
 

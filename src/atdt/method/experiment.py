@@ -1,6 +1,9 @@
 """The experiment runner: for each seed, train what the chosen methods need (``networks``),
 evaluate each method (``methods``), write the report; mean ± std over seeds. Finished networks
-are reused and killed ones resume; nothing here names a particular network or method."""
+are reused and killed ones resume; nothing here names a particular network or method.
+
+Under DDP every process trains every network (and checks that they all hold the same one);
+rank 0 alone evaluates, prints and writes, and every process returns rank 0's results."""
 
 from __future__ import annotations
 
@@ -30,8 +33,7 @@ def _evaluation(run: SeedRun) -> Evaluation:
     a = cfg.domain_a
     # networks trained on A see B's images through A's camera: depth scales by f_B / f_A
     ratio = mean_focal(test["b"]) / mean_focal(test["a"]) if task.name == "depth" else 1.0
-    return Evaluation(cfg, task, test, open_split(a, a.val_split, train=False), ratio, fabric.device, run.folder,
-                      write=fabric.is_global_zero)
+    return Evaluation(cfg, task, test, open_split(a, a.val_split, train=False), ratio, fabric.device, run.folder)
 
 
 def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
@@ -54,7 +56,7 @@ def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
     figures, extras = [], {}
     for domain in dict.fromkeys(m.test_on for m in chosen.values()):  # one figure per test split: B, B like A
         shown = {m.label: name for name, m in chosen.items() if m.figure and m.test_on == domain}
-        if shown and ev.write:
+        if shown:
             figures.append(str(qualitative_figure(
                 {label: predictors[name] for label, name in shown.items()}, ev.test[domain], ev.task,
                 ev.folder / "figures" / ("qualitative.png" if domain == "b" else f"qualitative-{domain}.png"),
@@ -70,21 +72,34 @@ def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
 
 def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -> dict:
     """One seed into ``folder``: the networks its methods need, then their evaluation; returns
-    its results dict. Only rank 0 writes files."""
+    its results dict. Under DDP every process trains, rank 0 alone evaluates and writes files,
+    and every process returns rank 0's results."""
     from atdt.engine import make_fabric
-    from atdt.engine.reuse import evaluation_key
-    from atdt.report.results import stored_results, write_seed_results
+    from atdt.engine.fabric import rank_zero
 
     fabric = fabric or make_fabric(cfg.runtime)
+    print_fn = rank_zero(fabric, print_fn)
     if fabric.is_global_zero:
         folder.mkdir(parents=True, exist_ok=True)
         save_config(cfg, folder / "config.yaml")
     run = SeedRun(cfg, folder, fabric, print_fn)
     for name in networks_for(cfg.methods):
         ensure_network(name, run)
+    # scored once, on the whole test splits: every process holds the same networks (ensure_network
+    # checked), so the others wait for rank 0's numbers rather than score shards of their own
+    return fabric.broadcast(_scored(run) if fabric.is_global_zero else None)
+
+
+def _scored(run: SeedRun) -> dict:
+    """The seed's results: stored ones when results.json scored these networks on these splits,
+    else every method evaluated and the report written."""
+    from atdt.engine.reuse import evaluation_key
+    from atdt.report.results import stored_results, write_seed_results
+
+    cfg, folder = run.cfg, run.folder
     key = evaluation_key(cfg.name, cfg.methods, run.fingerprints, {"a": cfg.domain_a, "b": cfg.domain_b}, cfg.eval_limit)
     if (stored := stored_results(folder, key)) is not None:
-        print_fn(f"  evaluation: reused ({folder / 'results.json'} scored these networks on these splits)")
+        run.print_fn(f"  evaluation: reused ({folder / 'results.json'} scored these networks on these splits)")
         return stored
     t0 = time.perf_counter()
     ev = _evaluation(run)
@@ -100,19 +115,20 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
         "timings_s": {**run.timings, "evaluate": time.perf_counter() - t0}, "evaluation": key,
         "figures": figures, "folder": str(folder), "config": to_dict(cfg),
     }
-    if fabric.is_global_zero:
-        write_seed_results(results, folder)
+    write_seed_results(results, folder)
     return results
 
 
 def run_experiment(cfg: ExperimentConfig, print_fn=print) -> dict:
     """One folder per seed under out/name; with several seeds, results aggregated as mean ± std."""
     from atdt.engine import make_fabric
+    from atdt.engine.fabric import rank_zero
     from atdt.report.results import aggregate, write_aggregate
     from atdt.validate import validate_experiment
 
     validate_experiment(cfg)  # before anything trains or any folder is made
     fabric = make_fabric(cfg.runtime)
+    print_fn = rank_zero(fabric, print_fn)
     root = Path(cfg.out) / cfg.name
     per_seed = []
     for seed in cfg.seeds:

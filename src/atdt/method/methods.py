@@ -38,7 +38,7 @@ class Evaluation:
     """What evaluating one seed's methods needs: the settings, the target task, the test splits of
     A, B and the domains the methods are tested on (``test["a"]``, ``test["b"]``, ``test["b_like_a"]``),
     A's validation split, the focal ratio f_B / f_A of the test splits (1 unless T2 is depth), the
-    device, the seed's folder and whether this process writes files (rank 0)."""
+    device and the seed's folder (only rank 0 evaluates: it writes the figures and files)."""
 
     cfg: ExperimentConfig
     task: Task
@@ -47,7 +47,6 @@ class Evaluation:
     focal_ratio: float
     device: Any
     folder: Path
-    write: bool
 
 
 def depth_scale(method: Method, domain: str, ev: Evaluation) -> float:
@@ -73,14 +72,12 @@ def _atdt_extras(networks: dict, ev: Evaluation) -> dict:
 
     e1, g, e2 = networks["n1"].encoder, networks["g"], networks["n2"].encoder
     out = {"transfer_loss": {"val_a": feature_loss(e1, g, e2, ev.val_a, ev.device),
-                             "test_b": feature_loss(e1, g, e2, ev.test["b"], ev.device)}, "figures": []}
-    if ev.write:
-        out["figures"].append(str(tsne_figure(e1, g, e2, ev.test["a"], ev.folder / "figures" / "tsne.png",
-                                              device=ev.device)))
-        predictor = _atdt(networks)
-        predictor.depth_scale = depth_scale(METHODS["atdt"], "b", ev)
-        export_predictor(predictor, ev.folder / "atdt_predictor.pt", task_source=ev.cfg.task_source,
-                         task_target=ev.task.name, network=ev.cfg.network, transfer=ev.cfg.transfer)
+                             "test_b": feature_loss(e1, g, e2, ev.test["b"], ev.device)},
+           "figures": [str(tsne_figure(e1, g, e2, ev.test["a"], ev.folder / "figures" / "tsne.png", device=ev.device))]}
+    predictor = _atdt(networks)
+    predictor.depth_scale = depth_scale(METHODS["atdt"], "b", ev)
+    export_predictor(predictor, ev.folder / "atdt_predictor.pt", task_source=ev.cfg.task_source,
+                     task_target=ev.task.name, network=ev.cfg.network, transfer=ev.cfg.transfer)
     return out
 
 

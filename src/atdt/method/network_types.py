@@ -103,7 +103,8 @@ def _train_multitask(net: Network, run: SeedRun, builds_on: dict, run_dir: Path)
     tasks = {task: tuple(net.domains.index(x) for x in domains) for task, domains in d.network["heads"].items()}
     return train_multitask_network(tasks, [run.train_set(x) for x in net.domains], network=cfg.network, train=d.train,
                                    seed=cfg.runtime.seed, run_dir=run_dir, fabric=run.fabric,
-                                   progress=cfg.runtime.progress, channels_last=cfg.runtime.channels_last, desc=net.desc)
+                                   progress=cfg.runtime.progress, channels_last=cfg.runtime.channels_last,
+                                   sync_batchnorm=cfg.runtime.sync_batchnorm, desc=net.desc)
 
 
 def _declare_separate_encoders(net: Network, cfg: ExperimentConfig) -> Declared:
@@ -119,7 +120,7 @@ def _train_separate_encoders(net: Network, run: SeedRun, builds_on: dict, run_di
     return train_separate_encoder_network(d.task, [run.train_set(x) for x in net.domains], network=cfg.network,
                                           train=d.train, seed=cfg.runtime.seed, run_dir=run_dir, fabric=run.fabric,
                                           progress=cfg.runtime.progress, channels_last=cfg.runtime.channels_last,
-                                          desc=net.desc)
+                                          sync_batchnorm=cfg.runtime.sync_batchnorm, desc=net.desc)
 
 
 def encoder_on(network, domain: str):

@@ -211,4 +211,10 @@ def ensure_network(name: str, run: SeedRun):
     run.networks[name] = kind.train(net, run, builds_on, run_dir)
     run.fingerprints[name] = fp
     run.timings[folder_of(name)] = time.perf_counter() - t0
+    if run.fabric.world_size > 1:  # trained or loaded, every process must now hold the same network
+        from atdt.engine.replicas import check_replicas
+
+        digest = check_replicas(run.fabric, {folder_of(name): run.networks[name].state_dict()})[folder_of(name)]
+        run.print_fn(f"  {folder_of(name)}: the same weights and buffers on all {run.fabric.world_size} processes "
+                     f"(sha256 {digest[:16]})")
     return run.networks[name]

@@ -61,7 +61,7 @@ def step3_train_transfer(e1, e2, train_a, *, transfer: TransferConfig, runtime: 
     fit(fabric, g, _feature_loss(e1, e2, t.cache_features), data, steps=t.train.steps, batch_size=sampler.batch_size,
         optim=t.train.optim, run_dir=run_dir, sampler=sampler, desc=desc, config={"transfer": to_dict(t)},
         log_every=t.train.log_every, ckpt_every=t.train.ckpt_every, progress=runtime.progress,
-        channels_last=runtime.channels_last)
+        channels_last=runtime.channels_last, sync_batchnorm=runtime.sync_batchnorm)
     return g.eval()
 
 

@@ -248,22 +248,42 @@ def _record_wall_time(cfg: ExperimentConfig, study: Study, point: Point, seconds
     return sum(times[point.name])
 
 
+def _one_launch(study: Study, configs) -> None:
+    """Every point runs on the processes the first one starts: the same devices, nodes and strategy."""
+    def launch(cfg):
+        r = cfg.runtime
+        return {"accelerator": r.accelerator, "devices": r.devices, "num_nodes": r.num_nodes, "strategy": r.strategy}
+
+    first = launch(configs[0][1])
+    for point, cfg in configs[1:]:
+        if launch(cfg) != first:
+            raise ConfigError(f"study {study.name}, point {point.name}: runtime {launch(cfg)} differs from the first "
+                              f"point's {first}; every point runs on the same processes")
+
+
 def run_study(study: Study, extra_overrides=(), print_fn=print) -> list[PointResult]:
-    """Run every point of the study in order (finished steps are reused, so a rerun resumes)."""
+    """Run every point of the study in order (finished steps are reused, so a rerun resumes).
+    Under DDP every process runs every point; rank 0 alone prints and writes, and every process
+    returns the same results."""
+    from atdt.engine import make_fabric
+    from atdt.engine.fabric import rank_zero
     from atdt.method.experiment import run_experiment
     from atdt.validate import validate_experiment
 
     configs = point_configs(study, extra_overrides)
     for _, cfg in configs:  # every point, before the first trains: a bad value fails the whole study
         validate_experiment(cfg)
+    _one_launch(study, configs)
+    fabric = make_fabric(configs[0][1].runtime)  # under DDP the other processes start here, before any output
+    print_fn = rank_zero(fabric, print_fn)
     print_fn(f"[study {study.name}] {len(configs)} points, base {study.base}, seeds {list(configs[0][1].seeds)}")
     done = []
     for k, (point, cfg) in enumerate(configs, 1):
         print_fn(f"[study {study.name}] point {k}/{len(configs)}: {point.name} ({point.table} {point.label})")
         t0 = time.perf_counter()
-        results = run_experiment(cfg)
-        wall = time.perf_counter() - t0
-        total = _record_wall_time(cfg, study, point, wall)
+        results = run_experiment(cfg, print_fn)
+        wall = fabric.broadcast(time.perf_counter() - t0)  # rank 0's clock, in every process's results
+        total = fabric.broadcast(_record_wall_time(cfg, study, point, wall) if fabric.is_global_zero else None)
         done.append(PointResult(point, cfg, results, seed_results(cfg), wall, total))
         print_fn(f"[study {study.name}] {point.name} finished in {wall / 60:.1f} min")
     return done

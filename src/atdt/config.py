@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 class DataConfig:
     """One domain: a dataset format, its root folder and which splits to use."""
 
-    name: str = "world"  # format: world, cityscapes, kitti, synthia, carla, filelist
+    name: str = "world"  # format: world, cityscapes, kitti, synthia, carla, filelist, folder (your own data)
     root: str = "data/world/clean"
     train_split: str = "train"
     val_split: str = "val"

@@ -24,6 +24,7 @@ def test_train_task_with_two_processes(tiny_world, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "checkpoints" / "final.ckpt").is_file()
     assert "world_size=2" in done.stderr or "Initializing distributed: GLOBAL_RANK: 1" in done.stderr
+    assert len(list((out / "logs" / "tensorboard").glob("events.out.tfevents.*"))) == 1  # rank 0 writes events
     metrics = json.loads((out / "metrics.json").read_text())
     assert "abs_rel" in next(iter(metrics.values()))
 

@@ -13,7 +13,8 @@ import torch
 from atdt.config import NetworkConfig, OptimConfig, RuntimeConfig, TrainConfig
 from atdt.data import load_dataset
 from atdt.engine import NonFiniteLoss, load_checkpoint, make_fabric, train_task_network
-from atdt.engine.loop import fit, log_row
+from atdt.engine.loop import fit
+from atdt.engine.training_log import log_row
 from training_outcomes import FIXED_STEPS, fell, fixed_batch_data, fixed_batch_train, logged
 
 NET = NetworkConfig(decoder_channels=(16, 16, 16))

@@ -3,6 +3,7 @@
 
 import pytest
 import torch
+from tensorboard_events import read_events
 
 from atdt.config import CycleGANConfig, GANTrainConfig, RuntimeConfig
 from atdt.data import load_dataset
@@ -37,6 +38,12 @@ def test_fitting_one_pair_lowers_the_cycle_loss_several_fold(tiny_world, tmp_pat
     assert len(cycle) == 60 and summary["steps"] == 60 and fell(cycle)
     payload = load_checkpoint(tmp_path / "run" / "checkpoints" / "final.ckpt")
     assert payload["network"]["width"] == 8 and not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
+    # TensorBoard: the CSV's columns as scalars at its steps, A -> B and B -> A of a 32x32 crop at the end
+    scalars, images = read_events(tmp_path / "run")
+    assert {"loss_g", "gan", "cycle", "identity", "d_a", "d_b", "lr", "seconds", "step_seconds"} == set(scalars)
+    assert [step for step, _ in scalars["cycle"]] == list(range(1, 31))
+    assert [v for _, v in scalars["cycle"]] == pytest.approx(cycle, rel=1e-6)
+    assert images == {"translations/a_to_b": [(30, 64, 32)], "translations/b_to_a": [(30, 64, 32)]}
 
 
 class Killed(Exception):
@@ -66,7 +73,8 @@ def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(tiny_world,
     whole, _ = _train(tiny_world, tmp_path / "whole", train)
     a, b = _data(tiny_world)
     with pytest.raises(Killed):
-        _train(tiny_world, tmp_path / "killed", train, data=(a, DiesAt(b, 6)))  # dies in step 6
+        # dies in step 6: one B image a step, and the TensorBoard preview at the step-4 checkpoint read one
+        _train(tiny_world, tmp_path / "killed", train, data=(a, DiesAt(b, 7)))
     assert load_checkpoint(tmp_path / "killed" / "checkpoints" / "last.ckpt")["step"] == 4
     assert len(logged(tmp_path / "killed", "cycle")) == 5  # logged past its checkpoint
     resumed, _ = _train(tiny_world, tmp_path / "killed", train)

@@ -1,4 +1,5 @@
-"""Inspect datasets on disk: `atdt data check NAME ROOT [--split S]`.
+"""Inspect datasets on disk: `atdt data check NAME ROOT [--split S]`; write one in the folder
+format of your own data: `atdt data export NAME ROOT --out DIR` (docs/datasets.md).
 
 Reports counts per split, missing or unpaired files, unreadable images, label ids outside the
 class table, wrong image modes (RGB semantics, 8-bit depth), size mismatches and empty splits;
@@ -12,15 +13,24 @@ from __future__ import annotations
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="check a dataset's files")
-    check.add_argument("name", help="world, cityscapes, kitti, synthia, carla or filelist")
+    check.add_argument("name", help="world, cityscapes, kitti, synthia, carla, filelist or folder (your own data)")
     check.add_argument("root")
     check.add_argument("--split", help="one split only (default: every split the format knows)")
     check.add_argument("--skip-bad", action="store_true",
                        help="exit 0 if training can skip the bad samples (with `skip_bad: true` in the domain's config)")
     check.add_argument("--quiet", action="store_true")
+    export = sub.add_parser("export", help="write a dataset in the folder format of your own data")
+    export.add_argument("name", help="the dataset's format (world, cityscapes, ...)")
+    export.add_argument("root")
+    export.add_argument("--out", required=True, help="the folder dataset to write (docs/datasets.md)")
+    export.add_argument("--split", action="append", help="a split to export (repeat; default: every split there is)")
+    export.add_argument("--domain", help="the domain's name in folder.yaml (default: the --out folder's name)")
+    export.add_argument("--quiet", action="store_true")
 
 
 def run(args) -> int:
+    if args.data_command == "export":
+        return export(args)
     from atdt.data.check import check_dataset
 
     reports = check_dataset(args.name, args.root, args.split, progress=not args.quiet)
@@ -45,3 +55,28 @@ def run(args) -> int:
               "stereo pairs, empty splits) are not read by training")
         return 0 if all(r.usable for r in available) else 1
     return 1 if problems else 0
+
+
+def export(args) -> int:
+    from pathlib import Path
+
+    from atdt.cli.common import output_folder
+    from atdt.data import load_dataset
+    from atdt.data.check import splits_of
+    from atdt.data.export import export_folder
+
+    output_folder(args.out)
+    splits = {}
+    for split in args.split or splits_of(args.name, args.root):
+        try:
+            splits[split] = load_dataset(args.name, args.root, split)
+        except FileNotFoundError as err:
+            if args.split:  # asked for by name: an error
+                raise
+            print(f"{split}: not available ({err})")
+    if not splits:
+        raise FileNotFoundError(f"no split of {args.name} found under {args.root}")
+    counts = export_folder(splits, args.out, domain=args.domain or Path(args.out).resolve().name, progress=not args.quiet)
+    print(f"{args.out}: " + ", ".join(f"{split} {n} samples" for split, n in counts.items()))
+    print(f"check it with: atdt data check folder {args.out}")
+    return 0

@@ -18,6 +18,7 @@ FORMATS: dict[str, str] = {
     "synthia": "atdt.data.synthia:SynthiaDataset",
     "carla": "atdt.data.carla:CarlaDataset",
     "filelist": "atdt.data.filelist:FileListDataset",
+    "folder": "atdt.data.folder:FolderDataset",  # your own data (docs/datasets.md)
 }
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from atdt.data.errors import DatasetError
 
 SPLITS = {"world": ("train", "val", "test"), "cityscapes": ("train", "val", "test"), "kitti": ("training", "testing"),
-          "synthia": ("train", "val", "test"), "carla": ("train", "val", "test"), "filelist": ("train", "val", "test")}
+          "synthia": ("train", "val", "test"), "carla": ("train", "val", "test"), "filelist": ("train", "val", "test"),
+          "folder": ("train", "val", "test")}  # a folder dataset: those its splits/ lists instead (splits_of)
 
 
 @dataclass
@@ -21,6 +22,7 @@ class SplitReport:
     bad: list[str] = field(default_factory=list)  # "path: problem"
     missing: str | None = None  # why the split could not be opened
     bad_samples: int = 0  # samples that fail to load (what skip_bad leaves out of training)
+    unpaired: list[str] = field(default_factory=list)  # the lines of bad about unpaired files
 
     @property
     def usable(self) -> bool:
@@ -68,13 +70,27 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
             except ValueError:
                 stereo = False  # the format has no right view
     if hasattr(dataset, "orphans"):
-        report.bad += [f"{p}: no matching left image (unpaired file)" for p in dataset.orphans()]
+        report.unpaired = [f"{p}: no matching left image (unpaired file)" for p in dataset.orphans()]
+        report.bad += report.unpaired
     return report
 
 
+def splits_of(name: str, root) -> tuple[str, ...]:
+    """The splits a check covers: a folder dataset's own (splits/*.txt), else the format's usual ones."""
+    from pathlib import Path
+
+    listed = sorted(p.stem for p in (Path(root) / "splits").glob("*.txt")) if name == "folder" else []
+    return tuple(listed) or SPLITS.get(name, ("train", "val", "test"))
+
+
 def check_dataset(name: str, root, split: str | None = None, progress: bool = True, **options) -> list[SplitReport]:
-    splits = (split,) if split else SPLITS.get(name, ("train", "val", "test"))
-    return [check_split(name, root, s, progress, **options) for s in splits]
+    reports = [check_split(name, root, s, progress, **options) for s in ((split,) if split else splits_of(name, root))]
+    seen: set[str] = set()  # an unpaired file of folders several splits share is reported once
+    for r in reports:
+        repeated = seen.intersection(r.unpaired)
+        seen.update(r.unpaired)
+        r.bad = [line for line in r.bad if line not in repeated]
+    return reports
 
 
 def good_indices(dataset) -> tuple[list[int], list[str]]:

@@ -23,6 +23,7 @@ class Record:
     right: Path | None = None
     semantic: Path | None = None
     depth: Path | None = None
+    normals: Path | None = None
     camera: dict | Path | None = None  # intrinsics, or a file to read them from
     extra: dict = field(default_factory=dict)
 
@@ -37,7 +38,8 @@ def central_crop(shape: tuple[int, int], size: tuple[int, int]) -> tuple[int, in
 
 
 class FileDataset(Dataset):
-    """Subclasses set ``domain`` and implement ``read_semantic``, ``read_depth``, ``read_camera``."""
+    """Subclasses set ``domain`` and implement ``read_semantic``, ``read_depth``, ``read_camera``
+    (and ``read_normals``, HxWx3, where they carry normals)."""
 
     domain = "files"
 
@@ -54,6 +56,9 @@ class FileDataset(Dataset):
         raise NotImplementedError
 
     def read_depth(self, record: Record, camera: dict, image_shape) -> np.ndarray:
+        raise NotImplementedError
+
+    def read_normals(self, record: Record, image_shape) -> np.ndarray:
         raise NotImplementedError
 
     def read_camera(self, record: Record, image_shape) -> dict:
@@ -76,6 +81,8 @@ class FileDataset(Dataset):
             arrays["semantic"] = self.read_semantic(record, image.shape[:2])
         if "depth" in self.labels:
             arrays["depth"] = self.read_depth(record, camera, image.shape[:2])
+        if "normals" in self.labels:
+            arrays["normals"] = self.read_normals(record, image.shape[:2])
         for key, value in arrays.items():
             if value.shape[:2] != image.shape[:2]:
                 path = getattr(record, key)
@@ -87,6 +94,8 @@ class FileDataset(Dataset):
             sample["semantic"] = torch.from_numpy(np.ascontiguousarray(arrays["semantic"]).astype(np.int64))
         if "depth" in arrays:
             sample["depth"] = torch.from_numpy(np.ascontiguousarray(arrays["depth"]).astype(np.float32))
+        if "normals" in arrays:  # HxWx3 -> (3, H, W)
+            sample["normals"] = torch.from_numpy(np.ascontiguousarray(arrays["normals"].transpose(2, 0, 1)).astype(np.float32))
         return sample
 
     def read_stereo(self, i: int):
@@ -103,11 +112,11 @@ class FileDataset(Dataset):
     def files(self, i: int) -> list[Path]:
         """Every file sample i may read (for data manifests)."""
         r = self.records[i]
-        return [p for p in (r.image, r.right, r.semantic, r.depth, r.camera) if isinstance(p, Path)]
+        return [p for p in (r.image, r.right, r.semantic, r.depth, r.normals, r.camera) if isinstance(p, Path)]
 
     def orphans(self) -> list[Path]:
         """Right views and labels in the dataset's folders whose left image is missing (unpaired)."""
-        used = {p for r in self.records for p in (r.right, r.semantic, r.depth) if p is not None}
+        used = {p for r in self.records for p in (r.right, r.semantic, r.depth, r.normals) if p is not None}
         folders = {p.parent for p in used}
         return sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.png") if p not in used)
 

@@ -11,6 +11,8 @@ motorcycle and ignores bicycle.)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from atdt.data.classes import CLASSES, IGNORE_INDEX
@@ -69,3 +71,54 @@ def class_ids(ids: np.ndarray, path) -> np.ndarray:
 def unknown_ids(ids: np.ndarray, dataset: str) -> list[int]:
     """Label ids that the dataset's own table does not define (a sign of a wrong file)."""
     return sorted(set(np.unique(ids).tolist()) - KNOWN_IDS[dataset])
+
+
+# ----------------------------------------------------------------------------- your own classes
+
+UNLISTED = -1  # a value a label map does not name (an error, unless the map says `other: ...`)
+
+
+def read_label_map(path) -> np.ndarray:
+    """A label-mapping file (YAML or JSON: label value -> one of CLASSES or ``ignore``; an optional
+    ``other`` key for every value not listed) -> lookup table of 65536 entries: our class id, 255
+    for ignore, UNLISTED for values the file does not name. Errors name the file and the key."""
+    import yaml
+
+    from atdt.data.errors import DatasetError
+
+    path = Path(path)
+    try:
+        mapping = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise DatasetError(path, "label map is missing") from None
+    except yaml.YAMLError as err:
+        raise DatasetError(path, f"not YAML/JSON ({err})") from None
+    if not isinstance(mapping, dict) or not mapping:
+        raise DatasetError(path, "a label map is a mapping of label values (0..65535) to class names")
+    choices = {**{name: i for i, name in enumerate(CLASSES)}, "ignore": IGNORE_INDEX}
+    table = np.full(65536, UNLISTED, np.int64)
+    for key, name in mapping.items():
+        if name not in choices:
+            raise DatasetError(path, f"{key}: {name!r} is not a class; choose one of: {', '.join(choices)}")
+        if key == "other":
+            table[table == UNLISTED] = choices[name]  # values listed below or above override it
+            continue
+        value = int(key) if isinstance(key, int) or (isinstance(key, str) and key.isdigit()) else None
+        if value is None or not 0 <= value < 65536:
+            raise DatasetError(path, f"{key!r} is not a label value (an integer 0..65535, or `other`)")
+    for key, name in mapping.items():
+        if key != "other":
+            table[int(key)] = choices[name]
+    return table
+
+
+def apply_label_map(values: np.ndarray, table: np.ndarray, path) -> np.ndarray:
+    """Label values (uint8/uint16 HxW) -> our class ids (int64, 255 = ignore) through a
+    read_label_map table; a value the map does not name is a wrong file or an incomplete map."""
+    from atdt.data.errors import DatasetError
+
+    out = table[np.asarray(values, np.int64)]
+    if (out == UNLISTED).any():
+        bad = sorted(set(np.asarray(values)[out == UNLISTED].tolist()))
+        raise DatasetError(path, f"label values the label map does not name: {bad[:10]} (add them, or `other: ignore`)")
+    return out

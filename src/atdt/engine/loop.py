@@ -7,7 +7,6 @@ ends with the weights an uninterrupted run would have.
 
 from __future__ import annotations
 
-import csv
 import math
 import sys
 import time
@@ -21,6 +20,7 @@ from atdt.config import OptimConfig
 from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
 from atdt.engine.replicas import check_replicas, sync_buffers
 from atdt.engine.schedule import lr_factor
+from atdt.engine.training_log import TrainingLog, render_preview
 from atdt.typed_config import save_config
 
 
@@ -35,34 +35,6 @@ def _loader(dataset, sampler, batch_size, num_workers, collate_fn):
                       collate_fn=collate_fn, persistent_workers=num_workers > 0)
 
 
-def log_row(path: Path, row: dict) -> None:
-    """Append ``row`` to the CSV log; a log begun by another version of atdt keeps its header
-    (columns it lacks are left out, columns the row lacks stay empty)."""
-    new = not path.is_file() or path.stat().st_size == 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if new:
-        fields = list(row)
-    else:
-        with path.open(newline="") as f:
-            fields = next(csv.reader(f))
-    with path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
-
-
-def truncate_log(path: Path, step: int) -> None:
-    """Drop the rows logged after ``step`` (a killed run logged past its last checkpoint; the
-    resumed run logs those steps again)."""
-    if not path.is_file():
-        return
-    lines = path.read_text().splitlines(keepends=True)
-    keep = lines[:1] + [row for row in lines[1:] if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= step]
-    if len(keep) != len(lines):
-        path.write_text("".join(keep))
-
-
 def _speed(seconds: float, fabric) -> dict:
     """The log's last columns: training seconds so far (resumed runs count their earlier
     seconds) and, on a GPU, the peak memory this training has allocated on its device."""
@@ -75,7 +47,8 @@ def _speed(seconds: float, fabric) -> dict:
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
         optim: OptimConfig, run_dir, sampler, config=None, desc: str = "train", log_every: int = 10,
         ckpt_every: int = 200, num_workers: int = 0, collate_fn=None, progress: bool = True,
-        parameters=None, channels_last: bool = False, sync_batchnorm: bool = False) -> dict:
+        parameters=None, channels_last: bool = False, sync_batchnorm: bool = False,
+        preview: Callable | None = None) -> dict:
     """Train ``model`` for ``steps`` optimiser steps; loss_fn(model, batch) -> (loss, logs).
 
     ``sampler`` must offer ``set_position(epoch, start_batch)`` and ``batches_per_epoch``
@@ -83,6 +56,8 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
     ``channels_last`` trains in NHWC memory format (model and every 4-D batch tensor).
     Under DDP, ``sync_batchnorm`` computes batch-norm statistics over the global batch (GPUs);
     either way every process ends holding the weights and buffers rank 0 saves (``replicas``).
+    Logs go to ``run_dir/logs`` (train.csv and TensorBoard events, atdt.engine.training_log);
+    ``preview(model) -> {tag: uint8 HxWx3}`` adds images there at each checkpoint and at the end.
     Returns {"steps", "final_loss", "seconds", "checkpoint"}.
     """
     from tqdm import tqdm
@@ -126,9 +101,7 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
         torch.cuda.reset_peak_memory_stats(fabric.device)
 
     per_epoch = sampler.batches_per_epoch
-    log_path = run_dir / "logs" / "train.csv"
-    if fabric.is_global_zero:
-        truncate_log(log_path, step)
+    log = TrainingLog(run_dir, step=step, enabled=fabric.is_global_zero)
     bar = tqdm(total=steps, initial=step, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
                disable=not (progress and fabric.is_global_zero))
     start, loss_value = time.perf_counter(), math.nan
@@ -156,11 +129,13 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
                 if fabric.is_global_zero:
                     row = {"step": step, "loss": loss_value, "lr": scheduler.get_last_lr()[0],
                            **{k: float(v) for k, v in logs.items()}, **_speed(elapsed + time.perf_counter() - start, fabric)}
-                    log_row(log_path, row)
+                    log.row(row)
                 bar.set_postfix(loss=f"{loss_value:.4f}")
             bar.update()
             if step % ckpt_every == 0 and step < steps:
                 if fabric.is_global_zero:
+                    if preview is not None:
+                        log.images(render_preview(preview, raw_model, fabric), step)
                     save_checkpoint(last_path, {
                         "model": raw_model.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "step": step, "rng": torch.get_rng_state(),
@@ -178,6 +153,9 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
     if fabric.is_global_zero:
         from atdt.typed_config import to_dict
 
+        if preview is not None:
+            log.images(render_preview(preview, raw_model, fabric), steps)
+        log.close()
         save_checkpoint(final_path, {"model": raw_model.state_dict(), "config": to_dict(config) if config is not None else None,
                                      "step": steps, "summary": summary})
         last_path.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig
 from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine.checkpoint import load_finished, stored_network
 from atdt.engine.loop import fit
+from atdt.engine.training_log import task_preview
 from atdt.networks import TaskNetwork, build_task_network
 from atdt.tasks import Task, get_task
 
@@ -41,7 +42,9 @@ def task_loss(task: Task, *, aux_edges: float = 0.0, norm_align: float = 0.0):
 def train_task_network(task: str, datasets: list, *, network: NetworkConfig, train: TrainConfig,
                        runtime: RuntimeConfig, run_dir, config=None, fabric=None, desc: str | None = None) -> TaskNetwork:
     """Train N for ``task`` on ``datasets`` (several = one shared network, every batch holding
-    equal shares of each domain). Resumes from the run folder; returns the network in eval mode."""
+    equal shares of each domain). Resumes from the run folder; returns the network in eval mode.
+    Its TensorBoard events show, at each checkpoint and at the end, its prediction on the first
+    image of each domain beside the image and the label."""
     from atdt.engine.fabric import make_fabric
 
     fabric = fabric or make_fabric(runtime)
@@ -53,12 +56,13 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     loss_fn = task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align)
     fit_on_domains(model, loss_fn, data, train=train, seed=runtime.seed, run_dir=run_dir, fabric=fabric,
                    config=record, desc=desc or f"train {task}", progress=runtime.progress,
-                   channels_last=runtime.channels_last, sync_batchnorm=runtime.sync_batchnorm)
+                   channels_last=runtime.channels_last, sync_batchnorm=runtime.sync_batchnorm,
+                   preview=task_preview(spec, datasets))
     return model.eval()
 
 
 def fit_on_domains(model, loss_fn, data, *, train: TrainConfig, seed: int, run_dir, fabric, config, desc: str,
-                   progress: bool, channels_last: bool, sync_batchnorm: bool = False) -> None:
+                   progress: bool, channels_last: bool, sync_batchnorm: bool = False, preview=None) -> None:
     """``fit`` with the settings of ``train`` on a multi-domain training set: every batch holds
     equal shares of each domain, and under DDP each process takes batch_size / world_size of it."""
     sampler = MixedSampler(data.sizes, train.batch_size // fabric.world_size, seed=seed,
@@ -66,7 +70,7 @@ def fit_on_domains(model, loss_fn, data, *, train: TrainConfig, seed: int, run_d
     fit(fabric, model, loss_fn, data, steps=train.steps, batch_size=sampler.batch_size, optim=train.optim,
         run_dir=run_dir, sampler=sampler, config=config, desc=desc, log_every=train.log_every,
         ckpt_every=train.ckpt_every, num_workers=train.num_workers, progress=progress, channels_last=channels_last,
-        sync_batchnorm=sync_batchnorm)
+        sync_batchnorm=sync_batchnorm, preview=preview)
 
 
 def load_task_network(run_dir) -> tuple[TaskNetwork, Task, dict]:

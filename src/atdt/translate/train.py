@@ -25,7 +25,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from atdt.config import CycleGANConfig, GANTrainConfig
 from atdt.engine.checkpoint import final_checkpoint, load_checkpoint, rebuilding, save_checkpoint
-from atdt.engine.loop import NonFiniteLoss, log_row, truncate_log
+from atdt.engine.loop import NonFiniteLoss
+from atdt.engine.training_log import TrainingLog, render_preview
 from atdt.networks.cyclegan import CycleGAN
 from atdt.typed_config import save_config, to_dict
 
@@ -121,10 +122,41 @@ def discriminator_loss(d, real: torch.Tensor, fake: torch.Tensor) -> torch.Tenso
     return 0.5 * (_mse_to(d(real), 1.0) + _mse_to(d(fake.detach()), 0.0))
 
 
+def translation_preview(dataset_a, dataset_b, crop: tuple[int, int] | None):
+    """nets -> {"translations/a_to_b": A's first image | G_AB of it, "translations/b_to_a": the same
+    for B} (central crops of the training crop size), uint8 HxWx3 for TensorBoard."""
+    from atdt.data.files import central_crop
+
+    images = []
+
+    def view(dataset) -> torch.Tensor:
+        image = dataset[0]["image"]  # (3, H, W) in [0, 1]
+        if crop is not None:
+            top, left = central_crop(tuple(image.shape[-2:]), crop)
+            image = image[:, top : top + crop[0], left : left + crop[1]]
+        return image
+
+    def to_uint8(x: torch.Tensor) -> np.ndarray:  # (3, h, w) in [-1, 1]
+        return ((x.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
+
+    def preview(nets: CycleGAN) -> dict:
+        if not images:
+            images.extend(view(d) for d in (dataset_a, dataset_b))
+        device = next(nets.parameters()).device
+        out = {}
+        for tag, image, generator in (("a_to_b", images[0], nets.g_ab), ("b_to_a", images[1], nets.g_ba)):
+            real = image[None].to(device) * 2 - 1
+            out[f"translations/{tag}"] = np.concatenate([to_uint8(real[0]), to_uint8(generator(real)[0])], axis=1)
+        return out
+
+    return preview
+
+
 def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, train: GANTrainConfig, seed: int,
                    run_dir, config=None, progress: bool = True, channels_last: bool = False) -> tuple[CycleGAN, dict]:
     """Train CycleGAN between A and B for ``train.steps`` steps in ``run_dir`` (checkpoints/,
-    logs/train.csv, config.yaml); a finished run is loaded, an interrupted one resumes.
+    logs/train.csv and TensorBoard events with translations of A's and B's first images at each
+    checkpoint and at the end, config.yaml); a finished run is loaded, an interrupted one resumes.
     Returns the networks (on fabric's device, in eval mode) and {"steps", "final_loss", "seconds", "checkpoint"}."""
     from tqdm import tqdm
 
@@ -165,8 +197,8 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     opt_g, opt_d = fabric.setup_optimizers(opt_g, opt_d)
     nets.train()
 
-    log_path = run_dir / "logs" / "train.csv"
-    truncate_log(log_path, step)
+    log = TrainingLog(run_dir, step=step)
+    preview = translation_preview(dataset_a, dataset_b, train.crop)
     pairs = UnpairedCrops(dataset_a, dataset_b, crop=train.crop, flip=train.flip, seed=seed)
     b = train.batch_size
     loader = DataLoader(pairs, batch_size=b, sampler=range(step * b, train.steps * b), num_workers=train.num_workers)
@@ -201,11 +233,12 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
                 where = f"last good checkpoint: {last_path}" if last_path.is_file() else "no checkpoint yet"
                 raise NonFiniteLoss(f"cyclegan: generator loss became {loss_value} at step {step}; stopping ({where}). "
                                     "Lower train.lr.")
-            log_row(log_path, {"step": step, "loss_g": loss_value, **{k: float(logs[k].detach()) for k in LOG_KEYS[1:]},
-                               "lr": sched_g.get_last_lr()[0]})
+            log.row({"step": step, "loss_g": loss_value, **{k: float(logs[k].detach()) for k in LOG_KEYS[1:]},
+                     "lr": sched_g.get_last_lr()[0], "seconds": round(elapsed + time.perf_counter() - start, 3)})
             bar.set_postfix(g=f"{loss_value:.3f}", cycle=f"{float(logs['cycle'].detach()):.3f}")
         bar.update()
         if step % train.ckpt_every == 0 and step < train.steps:
+            log.images(render_preview(preview, nets, fabric), step)
             save_checkpoint(last_path, {
                 "model": nets.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
                 "sched_g": sched_g.state_dict(), "sched_d": sched_d.state_dict(), "step": step,
@@ -215,6 +248,8 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     bar.close()
     summary = {"steps": train.steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
                "checkpoint": str(final_path)}
+    log.images(render_preview(preview, nets, fabric), train.steps)
+    log.close()
     save_checkpoint(final_path, {"model": nets.state_dict(), "network": to_dict(network), "step": train.steps,
                                  "config": to_dict(config) if config is not None else None, "summary": summary})
     last_path.unlink(missing_ok=True)

@@ -45,7 +45,10 @@ def timm_stages(name: str, output_stride: int = 32) -> tuple[tuple[int, ...], tu
     if not timm.models.is_model(name):
         raise ValueError(f"unknown timm model {name!r}; timm.list_models('{name[:4]}*') lists the names")
     try:
-        with torch.device("meta"):
+        try:
+            with torch.device("meta"):
+                model = timm.create_model(name, features_only=True, **_stride_kwargs(output_stride))
+        except (RuntimeError, NotImplementedError):  # an initialisation the meta device cannot run
             model = timm.create_model(name, features_only=True, **_stride_kwargs(output_stride))
     except (TypeError, ValueError, RuntimeError, AssertionError, NotImplementedError) as err:
         what = f"output_stride={output_stride}" if output_stride != 32 else "features_only=True"

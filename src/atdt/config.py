@@ -29,13 +29,13 @@ class DataConfig:
 class NetworkConfig:
     """A dense task network N = D(E(x)); the output channels come from the task."""
 
-    encoder: str = "resnet18"  # resnet18 | resnet34 | resnet50 | resnet101
+    encoder: str = "resnet18"  # resnet18 | resnet34 | resnet50 | resnet101 | timm:<name> (pip install -e '.[timm]')
     output_stride: int = 32  # 32 plain ResNet; 16 = layer4 dilated (rate 2); 8 = rates 2 and 4 in layer3, layer4
-    norm: str = "batch"  # batch | group | instance | none
-    split_level: int = 4  # stage where E ends (1..4), 4 = deepest as in the paper
+    norm: str = "batch"  # batch | group | instance | none (timm encoders keep their own: batch only)
+    split_level: int = 4  # stage where E ends (1..4; timm: 1..its stages at 1/4 and below), 4 = deepest as in the paper
     skips: bool = False
     decoder_channels: tuple[int, ...] = (128, 64, 32)
-    pretrained: str | None = None  # path to a torchvision ResNet weight file (.pth)
+    pretrained: str | None = None  # imagenet | imagenet:<version or timm tag> | path to a weight file (.pth)
 
 
 @dataclass(frozen=True)

@@ -46,19 +46,60 @@ def check_train(problems: list, key: str, t: TrainConfig, domains: int = 1, worl
 def check_network(problems: list, key: str, n: NetworkConfig) -> None:
     from atdt.networks.encoder import ENCODERS, OUTPUT_STRIDES
     from atdt.networks.norms import NORMS
+    from atdt.networks.pretrained import imagenet_version
+    from atdt.networks.timm_encoder import PREFIX, is_timm
 
-    if n.encoder not in ENCODERS:
-        problems.append(f"{key}.encoder: unknown {n.encoder!r}; choose one of: {', '.join(ENCODERS)}")
+    timm = is_timm(n.encoder)
+    if not timm and n.encoder not in ENCODERS:
+        problems.append(f"{key}.encoder: unknown {n.encoder!r}; choose one of: {', '.join(ENCODERS)} or {PREFIX}<timm model>")
     if n.output_stride not in OUTPUT_STRIDES:
         problems.append(f"{key}.output_stride: must be one of {', '.join(map(str, OUTPUT_STRIDES))}, got {n.output_stride}")
     if n.norm not in NORMS:
         problems.append(f"{key}.norm: unknown {n.norm!r}; choose one of: {', '.join(NORMS)}")
-    if n.split_level not in (1, 2, 3, 4):
+    elif timm and n.norm != "batch":
+        problems.append(f"{key}.norm: {n.norm} does not apply to {n.encoder}, which keeps its own normalisation layers "
+                        "(the norm switch is the torchvision ResNets'); use norm=batch")
+    elif n.norm != "batch" and n.pretrained is not None:
+        problems.append(f"{key}.pretrained: the weights hold batch-norm layers, which norm={n.norm} replaces")
+    if timm:
+        _check_timm(problems, key, n)
+    elif n.split_level not in (1, 2, 3, 4):
         problems.append(f"{key}.split_level: must be 1, 2, 3 or 4, got {n.split_level}")
     if not n.decoder_channels or min(n.decoder_channels) < 1:
         problems.append(f"{key}.decoder_channels: needs positive channel counts, got {list(n.decoder_channels)}")
-    if n.pretrained is not None and not Path(n.pretrained).is_file():
-        problems.append(f"{key}.pretrained: no weight file at {Path(n.pretrained).resolve()}")
+    is_imagenet, version = imagenet_version(n.pretrained)
+    if is_imagenet and not timm and n.encoder in ENCODERS:
+        from atdt.networks.pretrained import torchvision_weights
+
+        try:
+            torchvision_weights(ENCODERS[n.encoder], version)
+        except ValueError as err:
+            problems.append(f"{key}.pretrained: {err}")
+    elif n.pretrained is not None and not is_imagenet and not Path(n.pretrained).is_file():
+        problems.append(f"{key}.pretrained: no weight file at {Path(n.pretrained).resolve()} "
+                        "(or imagenet, imagenet:<version> for published weights)")
+
+
+def _check_timm(problems: list, key: str, n: NetworkConfig) -> None:
+    """A timm encoder: timm installed, the model known, building with the output stride, the split
+    level within its stages, the pretrained tag one timm has (nothing is downloaded here)."""
+    from atdt.networks.pretrained import imagenet_version, timm_pretrained
+    from atdt.networks.timm_encoder import PREFIX, timm_stages
+
+    name = n.encoder[len(PREFIX):]
+    try:
+        indices, _, reductions = timm_stages(name, n.output_stride if n.output_stride in (32, 16, 8) else 32)
+    except ValueError as err:
+        problems.append(f"{key}.encoder: {err}")
+        return
+    if not 1 <= n.split_level <= len(indices):
+        problems.append(f"{key}.split_level: must be 1..{len(indices)} for {n.encoder} (its stages at reductions "
+                        f"{', '.join(map(str, reductions))}), got {n.split_level}")
+    if imagenet_version(n.pretrained)[0]:
+        try:
+            timm_pretrained(name, n.pretrained)
+        except ValueError as err:
+            problems.append(f"{key}.pretrained: {err}")
 
 
 def check_runtime(problems: list, key: str, r: RuntimeConfig) -> None:

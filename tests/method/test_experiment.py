@@ -74,6 +74,31 @@ def test_predictor_composes_e1_g_d2(tiny_overrides, tmp_path):
     assert results["depth_scale"] != 1.0  # clean and camera have different focal lengths
 
 
+def test_a_timm_encoder_trains_the_tiny_preset_from_scratch(tiny_overrides, tmp_path):
+    """network.encoder=timm:<name>: N1, N2 and G train, and the exported predictor reloads to the
+    composition of the reloaded networks (mechanics only: shapes, end to end, identical outputs)."""
+    _run(tiny_overrides + ["network.encoder=timm:resnet10t", "methods=[atdt]"])
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    predictor, task = load_predictor(seed / "atdt_predictor.pt")
+    n1, _, config = load_task_network(seed / "n1")
+    n2, _, _ = load_task_network(seed / "n2")
+    assert config["network"]["encoder"] == "timm:resnet10t" and type(n1.encoder).__name__ == "TimmEncoder"
+    from atdt.engine import load_checkpoint
+    from atdt.method.steps import build_transfer
+
+    cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides + ["network.encoder=timm:resnet10t"])
+    g = build_transfer(n1.encoder.out_channels[-1], n2.encoder.out_channels[-1], cfg.transfer)
+    g.load_state_dict(load_checkpoint(seed / "transfer" / "checkpoints" / "final.ckpt")["model"])
+    x = torch.rand(2, 3, 32, 64)
+    with torch.no_grad():
+        features = n1.encode(x)
+        assert [f.shape[1] for f in features] == [64, 128, 256, 512] and features[-1].shape[-2:] == (1, 2)
+        out = predictor(x)
+        assert out.shape == (2, task.out_channels, 32, 64)
+        assert torch.allclose(out, n2.decode([g.eval()(features[-1])], (32, 64)), atol=1e-6)
+    assert "atdt" in json.loads((seed / "results.json").read_text())["methods"]
+
+
 def test_finished_steps_are_reused_and_a_changed_config_reruns(tiny_overrides, tmp_path, capsys):
     _run(tiny_overrides, capsys)
     seed = tmp_path / "runs" / "tiny" / "seed0"

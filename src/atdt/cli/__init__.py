@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("atdt.cli.data", "inspect and check datasets on disk"),
     "proxy-depth": ("atdt.cli.proxy_depth", "stereo (SGM + left-right check) proxy depth labels"),
     "translate": ("atdt.cli.translate", "CycleGAN between two domains, then B's images made to look like A's"),
+    "export": ("atdt.cli.export", "export a predictor or task network to ONNX (dynamic batch, height, width)"),
 }
 
 

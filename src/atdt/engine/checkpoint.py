@@ -37,6 +37,17 @@ def is_finished(run_dir) -> bool:
     return final_checkpoint(run_dir).is_file()
 
 
+def network_to_build(network, run_dir):
+    """The NetworkConfig to build a network of ``run_dir`` from: without its pretrained weights when
+    the folder holds a checkpoint (finished, or to resume), which has every weight, so a reused or
+    resumed network reads and downloads nothing."""
+    from dataclasses import replace
+
+    if network.pretrained is not None and (is_finished(run_dir) or final_checkpoint(run_dir).with_name("last.ckpt").is_file()):
+        return replace(network, pretrained=None)
+    return network
+
+
 def save_checkpoint(path: str | Path, payload: dict) -> None:
     buffer = io.BytesIO()
     torch.save(payload, buffer)

@@ -7,7 +7,7 @@ import torch
 
 from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig
 from atdt.data.mixed import MixedSampler, TrainingSet
-from atdt.engine.checkpoint import load_finished, stored_network
+from atdt.engine.checkpoint import load_finished, network_to_build, stored_network
 from atdt.engine.loop import fit
 from atdt.engine.training_log import task_preview
 from atdt.networks import TaskNetwork, build_task_network
@@ -50,7 +50,7 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     fabric = fabric or make_fabric(runtime)
     spec = get_task(task)
     torch.manual_seed(runtime.seed)  # the init depends on the seed alone, not on what ran before
-    model = build_task_network(network, spec.out_channels, aux_edges=train.aux_edges > 0)
+    model = build_task_network(network_to_build(network, run_dir), spec.out_channels, aux_edges=train.aux_edges > 0)
     data = TrainingSet(datasets, (spec.label_key,), crop=train.crop, flip=train.flip, photometric=train.photometric)
     record = config if config is not None else {"task": task, "network": network, "train": train}
     loss_fn = task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align)

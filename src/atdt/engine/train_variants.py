@@ -16,7 +16,7 @@ import torch
 from atdt.config import NetworkConfig, TrainConfig
 from atdt.data.mixed import TrainingSet
 from atdt.data.partial import PartialLabelSet
-from atdt.engine.checkpoint import load_finished, stored_network
+from atdt.engine.checkpoint import load_finished, network_to_build, stored_network
 from atdt.engine.train_task import fit_on_domains
 from atdt.networks.multitask import MultiTaskNetwork, build_multitask_network
 from atdt.networks.separate_encoders import DOMAINS, SeparateEncoderNetwork, build_separate_encoder_network
@@ -70,7 +70,7 @@ def train_multitask_network(tasks: dict[str, tuple[int, ...]], datasets: list, *
             raise ValueError(f"task {name}: dataset indices {tuple(used)} must name some of the {len(datasets)} datasets")
     keys = [tuple(t.label_key for t in specs if i in tasks[t.name]) for i in range(len(datasets))]
     torch.manual_seed(seed)  # the init depends on the seed alone, not on what ran before
-    model = build_multitask_network(network, {t.name: t.out_channels for t in specs})
+    model = build_multitask_network(network_to_build(network, run_dir), {t.name: t.out_channels for t in specs})
     data = PartialLabelSet(datasets, keys, crop=train.crop, flip=train.flip, photometric=train.photometric)
     config = {"kind": "multitask", "tasks": {k: list(v) for k, v in tasks.items()}, "network": to_dict(network),
               "train": to_dict(train), "seed": seed}
@@ -92,7 +92,7 @@ def train_separate_encoder_network(task: str, datasets: list, *, network: Networ
         raise ValueError(f"one dataset per domain ({', '.join(DOMAINS)}), got {len(datasets)}")
     spec = get_task(task)
     torch.manual_seed(seed)
-    model = build_separate_encoder_network(network, spec.out_channels, DOMAINS[:len(datasets)])
+    model = build_separate_encoder_network(network_to_build(network, run_dir), spec.out_channels, DOMAINS[:len(datasets)])
     data = TrainingSet(datasets, (spec.label_key,), crop=train.crop, flip=train.flip, photometric=train.photometric)
 
     def loss_fn(net, batch):

@@ -63,8 +63,10 @@ def task_network_settings(network: NetworkConfig) -> NetworkConfig:
     is one network whatever the split level (D's tail holds the stages after it), so it trains at
     the deepest split and ``cut_at`` re-cuts it where E should end; split level 4 is the paper's,
     so the fingerprints of networks trained at it are unchanged. With skips, D reads E's shallower
-    stages and the split changes the network, so it stays."""
-    return network if network.skips else replace(network, split_level=4)
+    stages and the split changes the network, so it stays; so with a timm encoder, whose D has no tail."""
+    from atdt.networks.timm_encoder import is_timm
+
+    return network if network.skips or is_timm(network.encoder) else replace(network, split_level=4)
 
 
 def _without_aux(train: TrainConfig) -> TrainConfig:

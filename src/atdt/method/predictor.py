@@ -7,7 +7,6 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from atdt.networks.encoder import Encoder
 from atdt.tasks import Task, get_task
 
 
@@ -34,12 +33,12 @@ class ATDTPredictor(nn.Module):
         return self.d2([*skips, deepest], x.shape[-2:])
 
 
-def skip_stages(n2) -> Encoder | None:
+def skip_stages(n2) -> nn.Module | None:
     """The stages of N2's encoder that feed D2's skip connections (all but the deepest), or None."""
     encoder = n2.encoder
-    if not n2.decoder.skips or len(encoder.stages) < 2:
+    if not n2.decoder.skips or len(encoder.out_channels) < 2:
         return None
-    return Encoder(list(encoder.stages)[:-1], encoder.out_channels[:-1], encoder.reductions[:-1])
+    return encoder.first(len(encoder.out_channels) - 1)
 
 
 FORMAT = 2  # 1 pickled the module itself; 2 stores weights and the settings that rebuild it

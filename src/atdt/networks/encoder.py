@@ -2,7 +2,8 @@
 
 Stage 1 is the stem (conv 7x7/2, max pool) plus layer1; stages 2-4 are layer2-4. The stages
 after the split level belong to the decoder side, so N = D(E(x)) is the same network whatever
-the split (paper Sec. 6.1 studies the split level).
+the split (paper Sec. 6.1 studies the split level). ``timm:<name>`` builds a timm model instead
+(``atdt.networks.timm_encoder``); ``pretrained`` weights come through ``atdt.networks.pretrained``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import torch
 from torch import nn
 
 from atdt.networks.norms import norm_layer
+from atdt.networks.pretrained import imagenet_version, torchvision_state_dict
+from atdt.networks.timm_encoder import PREFIX, TimmEncoder, build_timm_encoder, is_timm
 
 OUTPUT_STRIDES = {32: (False, False), 16: (False, True), 8: (True, True)}
 ENCODERS = {"resnet18": "resnet18", "resnet34": "resnet34", "resnet50": "resnet50", "resnet101": "resnet101"}
@@ -36,7 +39,7 @@ def build_stages(name: str = "resnet18", *, output_stride: int = 32, norm: str =
     import torchvision
 
     if name not in ENCODERS:
-        raise ValueError(f"unknown encoder {name!r}; choose one of: {', '.join(ENCODERS)}")
+        raise ValueError(f"unknown encoder {name!r}; choose one of: {', '.join(ENCODERS)} or {PREFIX}<timm model>")
     bottleneck = name in ("resnet50", "resnet101")
     if output_stride not in OUTPUT_STRIDES:
         raise ValueError(f"output_stride must be one of {', '.join(map(str, OUTPUT_STRIDES))}, got {output_stride}")
@@ -46,8 +49,13 @@ def build_stages(name: str = "resnet18", *, output_stride: int = 32, norm: str =
         kwargs["replace_stride_with_dilation"] = [False, *dilate]
     net = getattr(torchvision.models, ENCODERS[name])(weights=None, **kwargs)
     if pretrained is not None:
-        # a torchvision weight file the user has on disk; nothing is ever downloaded
-        state = torch.load(Path(pretrained), map_location="cpu", weights_only=True)
+        if norm != "batch":
+            raise ValueError(f"pretrained weights ({pretrained}) hold batch-norm layers, which norm={norm} replaces; "
+                             "use norm=batch or train from scratch")
+        is_imagenet, version = imagenet_version(pretrained)
+        # torchvision's ImageNet weights from the torch hub cache, or a weight file the user has on disk
+        state = (torchvision_state_dict(ENCODERS[name], version) if is_imagenet
+                 else torch.load(Path(pretrained), map_location="cpu", weights_only=True))
         try:
             missing, unexpected = net.load_state_dict(state, strict=False)
         except RuntimeError as err:  # shape mismatches
@@ -86,9 +94,23 @@ class Encoder(nn.Module):
             features.append(x)
         return features
 
+    def first(self, k: int) -> Encoder:
+        """The first ``k`` stages, sharing this encoder's weights."""
+        return Encoder(list(self.stages)[:k], self.out_channels[:k], self.reductions[:k])
+
+
+def check_timm_norm(name: str, norm: str) -> None:
+    if is_timm(name) and norm != "batch":
+        raise ValueError(f"norm={norm} does not apply to {name}: a timm encoder keeps its own normalisation layers "
+                         "(the norm switch is the torchvision ResNets'); use norm=batch")
+
 
 def build_encoder(name: str = "resnet18", *, output_stride: int = 32, norm: str = "batch", split_level: int = 4,
-                  pretrained: str | Path | None = None) -> Encoder:
+                  pretrained: str | Path | None = None) -> Encoder | TimmEncoder:
+    if is_timm(name):
+        check_timm_norm(name, norm)
+        return build_timm_encoder(name[len(PREFIX):], output_stride=output_stride, split_level=split_level,
+                                  pretrained=pretrained)
     if split_level not in (1, 2, 3, 4):
         raise ValueError(f"split_level must be 1, 2, 3 or 4 (the ResNet stage where E ends), got {split_level}")
     stages, channels, reductions = build_stages(name, output_stride=output_stride, norm=norm, pretrained=pretrained)

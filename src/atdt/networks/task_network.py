@@ -10,7 +10,8 @@ from torch import nn
 
 from atdt.config import NetworkConfig
 from atdt.networks.decoder import Decoder
-from atdt.networks.encoder import Encoder, build_stages
+from atdt.networks.encoder import Encoder, build_encoder, build_stages
+from atdt.networks.timm_encoder import is_timm
 
 
 class TaskNetwork(nn.Module):
@@ -38,18 +39,25 @@ class TaskNetwork(nn.Module):
 
 
 def build_task_network(network: NetworkConfig, out_channels: int, *, aux_edges: bool = False) -> TaskNetwork:
-    """Split one ResNet at ``network.split_level``: E takes the stages up to it, D the rest."""
-    if network.split_level not in (1, 2, 3, 4):
-        raise ValueError(f"split_level must be 1, 2, 3 or 4, got {network.split_level}")
-    stages, channels, reductions = build_stages(network.encoder, output_stride=network.output_stride, norm=network.norm,
-                                                pretrained=network.pretrained)
-    k = network.split_level
-    encoder = Encoder(stages[:k], channels[:k], reductions[:k])
-    tail = nn.Sequential(*stages[k:]) if k < 4 else None
-    decoder = Decoder(channels[:k], out_channels, channels=tuple(network.decoder_channels), norm=network.norm,
-                      skips=network.skips, tail=tail, tail_channels=channels[-1] if tail is not None else None)
+    """Split one ResNet at ``network.split_level``: E takes the stages up to it, D the rest. A timm
+    encoder ends at the split level, D without a tail (``atdt.networks.timm_encoder``)."""
+    k, tail, tail_channels = network.split_level, None, None
+    if is_timm(network.encoder):
+        encoder = build_encoder(network.encoder, output_stride=network.output_stride, norm=network.norm,
+                                split_level=k, pretrained=network.pretrained)
+    else:
+        if k not in (1, 2, 3, 4):
+            raise ValueError(f"split_level must be 1, 2, 3 or 4, got {k}")
+        stages, channels, reductions = build_stages(network.encoder, output_stride=network.output_stride,
+                                                    norm=network.norm, pretrained=network.pretrained)
+        encoder = Encoder(stages[:k], channels[:k], reductions[:k])
+        if k < 4:
+            tail, tail_channels = nn.Sequential(*stages[k:]), channels[-1]
+    channels = encoder.out_channels
+    decoder = Decoder(channels, out_channels, channels=tuple(network.decoder_channels), norm=network.norm,
+                      skips=network.skips, tail=tail, tail_channels=tail_channels)
     # the edge head reads E's output alone: it shapes E, not the task decoder
-    aux = Decoder(channels[k - 1:k], 1, channels=tuple(network.decoder_channels), norm=network.norm) if aux_edges else None
+    aux = Decoder(channels[-1:], 1, channels=tuple(network.decoder_channels), norm=network.norm) if aux_edges else None
     return TaskNetwork(encoder, decoder, aux)
 
 
@@ -58,11 +66,14 @@ def cut_at(model: TaskNetwork, network: NetworkConfig) -> TaskNetwork:
     move between E and D's tail, every weight is kept, so D(E(x)) is unchanged; the edge head,
     which only trains, is left out. ``network`` holds the settings ``model`` was built with, but
     for the split level. Only without skip connections: with them the split changes D's inputs."""
-    have, want = len(model.encoder.stages), network.split_level
+    have, want = len(model.encoder.out_channels), network.split_level
     if want == have:
         return model
     if network.skips or model.decoder.skips:
         raise ValueError("a network with skip connections cannot be re-cut at another split level: D reads E's stages")
+    if is_timm(network.encoder):
+        raise ValueError(f"a network with the timm encoder {network.encoder} cannot be re-cut at another split level: "
+                         "its D has no tail of deeper stages")
     state = {}
     for key, value in model.state_dict().items():
         found = re.match(r"(?:encoder\.stages\.(\d+)|decoder\.tail\.(\d+))\.(.*)", key)

@@ -46,6 +46,7 @@ class TransferNetwork(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         size = x.shape[-2:]  # (h, w) of the feature map; odd sizes come back exactly
         y = self.down(x)  # (B, width, ~h/2^down, ~w/2^down)
-        half = (-(-size[0] // 2), -(-size[1] // 2)) if self.strides == 2 else size
+        # ceil(h / 2) as (h + 1) // 2: ONNX divides integers towards zero, so -(-h // 2) would export as floor
+        half = ((size[0] + 1) // 2, (size[1] + 1) // 2) if self.strides == 2 else size
         y = self.up1(F.interpolate(self.middle(y), size=half, mode="bilinear", align_corners=False))
         return self.up2(F.interpolate(y, size=size, mode="bilinear", align_corners=False))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from atdt.cli.common import add_wait
+
 PRESETS = ("tiny", "demo", "paper")
 
 
@@ -40,6 +42,7 @@ def resolve_experiment(name: str) -> Path:
 def add_arguments(parser) -> None:
     parser.add_argument("experiment", help="YAML file or preset name: " + ", ".join(PRESETS))
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seeds=0,1,2")
+    add_wait(parser)
 
 
 def run(args) -> int:
@@ -48,7 +51,7 @@ def run(args) -> int:
     from atdt.typed_config import load_config
 
     cfg = load_config(ExperimentConfig, resolve_experiment(args.experiment), args.overrides)
-    print_summary(run_experiment(cfg))
+    print_summary(run_experiment(cfg, wait=args.wait))
     return 0
 
 

@@ -248,20 +248,29 @@ def _record_wall_time(cfg: ExperimentConfig, study: Study, point: Point, seconds
     return sum(times[point.name])
 
 
-def run_study(study: Study, extra_overrides=(), print_fn=print) -> list[PointResult]:
-    """Run every point of the study in order (finished steps are reused, so a rerun resumes)."""
-    from atdt.method.experiment import run_experiment
+def run_study(study: Study, extra_overrides=(), print_fn=print, wait: bool = False) -> list[PointResult]:
+    """Run every point of the study in order (finished steps are reused, so a rerun resumes). The
+    study's folder <out>/<study> is locked meanwhile, and each point's, an experiment's, by
+    ``run_experiment`` (``atdt.engine.lock``); ``wait``: wait for another run holding either."""
+    from atdt.engine.lock import folder_lock
     from atdt.validate import validate_experiment
 
     configs = point_configs(study, extra_overrides)
     for _, cfg in configs:  # every point, before the first trains: a bad value fails the whole study
         validate_experiment(cfg)
+    with folder_lock(Path(configs[0][1].out) / study.name, wait=wait, print_fn=print_fn):
+        return _run_points(study, configs, print_fn, wait)
+
+
+def _run_points(study: Study, configs: list, print_fn, wait: bool) -> list[PointResult]:
+    from atdt.method.experiment import run_experiment
+
     print_fn(f"[study {study.name}] {len(configs)} points, base {study.base}, seeds {list(configs[0][1].seeds)}")
     done = []
     for k, (point, cfg) in enumerate(configs, 1):
         print_fn(f"[study {study.name}] point {k}/{len(configs)}: {point.name} ({point.table} {point.label})")
         t0 = time.perf_counter()
-        results = run_experiment(cfg)
+        results = run_experiment(cfg, wait=wait)
         wall = time.perf_counter() - t0
         total = _record_wall_time(cfg, study, point, wall)
         done.append(PointResult(point, cfg, results, seed_results(cfg), wall, total))

@@ -71,3 +71,54 @@ def test_list_of_domains_is_typed(tmp_path):
     path.write_text("domains:\n  - {name: world, rot: a}\n")
     with pytest.raises(ConfigError, match="rot"):
         load_config(TaskTrainConfig, path)
+
+
+def test_a_yaml_syntax_error_names_the_file_and_the_line(tmp_path, capsys):
+    from atdt.cli import main
+
+    path = tmp_path / "exp.yaml"
+    path.write_text("name: x\nn1:\n  steps: [1,\n  batch_size: 4\n")
+    with pytest.raises(ConfigError, match=rf"{path}: invalid YAML: .*line \d+, column \d+"):
+        load_config(ExperimentConfig, path)
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "<unicode string>" not in err and "Traceback" not in err
+    with pytest.raises(ConfigError, match=r"override 'n1.crop=\[1,2': the value is not valid YAML"):
+        load_config(ExperimentConfig, None, ["n1.crop=[1,2"])
+    path.write_bytes(b"\xff\xfe\x00name")
+    with pytest.raises(ConfigError, match="not a text file"):
+        load_config(ExperimentConfig, path)
+
+
+def test_base_chains_that_loop_or_name_no_file_fail(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match=r"b.yaml: base: a.yaml makes a cycle \(.*a.yaml -> .*b.yaml -> .*a.yaml\)"):
+        load_config(ExperimentConfig, tmp_path / "a.yaml")
+    (tmp_path / "self.yaml").write_text("base: ./self.yaml\n")
+    with pytest.raises(ConfigError, match="makes a cycle"):
+        load_config(ExperimentConfig, tmp_path / "self.yaml")
+    for value in ("3", "[a.yaml, b.yaml]", "{x: 1}", "''"):
+        (tmp_path / "odd.yaml").write_text(f"base: {value}\n")
+        with pytest.raises(ConfigError, match="odd.yaml: base: must name a YAML file"):
+            load_config(ExperimentConfig, tmp_path / "odd.yaml")
+    (tmp_path / "lost.yaml").write_text("base: gone.yaml\n")
+    with pytest.raises(ConfigError, match=r"gone.yaml does not exist \(the base of .*lost.yaml\)"):
+        load_config(ExperimentConfig, tmp_path / "lost.yaml")
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ("n1.steps=.inf", "n1.steps: expected an integer, got inf"),
+    ("n1.steps=.nan", "n1.steps: expected an integer, got nan"),
+    ("n1.batch_size=1e400", "n1.batch_size: expected an integer, got '1e400'"),
+    ("n1.steps=100000000000000000000", "n1.steps: expected an integer in the int64 range"),
+    ("seeds=[0,-100000000000000000000]", "seeds[1]: expected an integer in the int64 range"),
+    ("n1.optim.lr=.inf", "n1.optim.lr: expected a finite number, got inf"),
+    ("n1.optim.lr=.nan", "n1.optim.lr: expected a finite number, got nan"),
+    ("n1.aux_edges=-.inf", "n1.aux_edges: expected a finite number, got -inf"),
+    ("translate.train.lr=1e400", "translate.train.lr: expected a finite number, got '1e400'"),
+])
+def test_numbers_that_are_not_finite_or_too_big_fail_naming_the_key(override, fragment):
+    with pytest.raises(ConfigError) as err:
+        load_config(ExperimentConfig, None, [override])
+    assert fragment in str(err.value)

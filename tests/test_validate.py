@@ -30,6 +30,12 @@ from atdt.cli import main
         ("transfer.down=3", "transfer.down: G's stride-2 layers must be 0, 1 or 2, got 3"),
         ("methods=[]", "methods: needs at least one method; choose from: baseline, atdt, oracle"),
         ("methods=[atdt,atdt]", "methods: must be unique, got ['atdt', 'atdt']"),
+        ("seeds=-1", "seeds: a seed must be in 0 .. 4294967295, got -1"),
+        ("seeds=[0,4294967296]", "seeds: a seed must be in 0 .. 4294967295, got 4294967296"),
+        ("n1.optim.lr=.inf", "n1.optim.lr: expected a finite number, got inf"),
+        ("n1.steps=.inf", "n1.steps: expected an integer, got inf"),
+        ("n1.num_workers=100000", "n1.num_workers: at most 256 data-loading processes, got 100000"),
+        ("out=/dev/null/runs", "out: /dev/null is a file, so /dev/null/runs cannot be made"),
     ],
 )
 def test_nonsense_is_refused_before_training(tiny_overrides, tmp_path, capsys, override, fragment):
@@ -89,3 +95,25 @@ def test_sync_batchnorm_on_cpu_processes_is_refused(tiny_overrides, capsys):
     assert main(["run", "tiny", *tiny_overrides, "runtime.devices=2", "runtime.accelerator=cpu",
                  "runtime.sync_batchnorm=true"]) == 2
     assert "runtime.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only" in capsys.readouterr().err
+
+
+def test_a_config_built_in_code_is_held_to_the_same_numbers(tiny_overrides):
+    """Values that never went through YAML (a dataclass built in Python) are checked all the same."""
+    import math
+    from dataclasses import replace
+
+    from atdt.cli.run import resolve_experiment
+    from atdt.config import ExperimentConfig, TaskTrainConfig
+    from atdt.typed_config import ConfigError, load_config
+    from atdt.validate import validate_experiment, validate_task_training
+
+    cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides)
+    bad = replace(cfg, n2=replace(cfg.n2, optim=replace(cfg.n2.optim, lr=math.inf), aux_edges=math.nan), seeds=(-3,))
+    with pytest.raises(ConfigError) as err:
+        validate_experiment(bad)
+    for words in ("n2.optim.lr: must be a finite number > 0, got inf", "n2.aux_edges: must be >= 0, got nan",
+                  "seeds: a seed must be in 0 .. 4294967295, got -3"):
+        assert words in str(err.value)
+    task = TaskTrainConfig()
+    with pytest.raises(ConfigError, match="runtime.seed: a seed must be in 0 .. 4294967295, got -1"):
+        validate_task_training(replace(task, runtime=replace(task.runtime, seed=-1)))

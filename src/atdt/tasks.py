@@ -185,6 +185,11 @@ TASKS: dict[str, Task] = {
 }
 
 
+# a label without a single pixel the metrics score (``accumulator().count == 0``), in words
+NO_LABEL = {"semantic": "every pixel is 255 = ignore", "depth": f"no depth between 0.001 and {MAX_DEPTH:g} m",
+            "normals": "every normal is all-zero"}
+
+
 def get_task(name: str) -> Task:
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose one of: {', '.join(TASKS)}")

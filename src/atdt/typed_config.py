@@ -11,12 +11,14 @@ an experiment can set, is ``atdt.config``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+INT_LIMIT = 2**63  # integers beyond int64 overflow in torch and numpy
 
 
 class ConfigError(ValueError):
@@ -75,10 +77,14 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
         try:
             converted = tp(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}") from None
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(.inf)
+            raise ConfigError(f"{where}: expected {'an integer' if tp is int else 'a number'}, got {value!r}") from None
+        if tp is int and not -INT_LIMIT <= converted < INT_LIMIT:
+            raise ConfigError(f"{where}: expected an integer in the int64 range (below 2**63 in size), got {value!r}")
         if tp is int and float(value) != converted:
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        if tp is float and not math.isfinite(converted):  # no setting means anything at inf or nan
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
         return converted
     if tp is str:
         if isinstance(value, (dict, list, tuple)):  # `name.foo=1` would otherwise name a folder "{'foo': 1}"
@@ -122,7 +128,28 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, raw = text.split("=", 1)
     if not key:
         raise ConfigError(f"override {text!r} has an empty key")
-    return key.split("."), yaml.safe_load(raw) if raw else ""
+    try:
+        return key.split("."), yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError as err:
+        raise ConfigError(f"override {text!r}: the value is not valid YAML ({_yaml_problem(err)})") from None
+
+
+def _yaml_problem(err) -> str:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"{problem}, line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
+
+
+def read_yaml(path: Path):
+    """The plain data of a YAML file; ConfigError naming the file, line and column if it is not YAML."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text())
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (a YAML config was expected)") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(err)}") from None
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
@@ -146,24 +173,34 @@ def _merge(base: dict, update: dict) -> dict:
     return out
 
 
-def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] = ()) -> T:
+def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] = (), _chain: tuple = ()) -> T:
     """Defaults of ``cls`` <- YAML file (may name a ``base:`` file beside it) <- overrides."""
-    import yaml
-
     data: dict = {}
     if path is not None:
         path = Path(path)
         if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist")
-        data = yaml.safe_load(path.read_text()) or {}
+            raise ConfigError(f"config file {path} does not exist" + (f" (the base of {_chain[-1]})" if _chain else ""))
+        data = read_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: the top level must be a mapping")
         base = data.pop("base", None)
         if base is not None:
-            base_data = to_dict(load_config(cls, path.parent / base))
+            base_data = to_dict(load_config(cls, _base_file(path, base, _chain), _chain=(*_chain, path)))
             data = _merge(base_data, data)
     data = apply_overrides(data, list(overrides))
     return from_dict(cls, data)
+
+
+def _base_file(path: Path, base, chain: tuple) -> Path:
+    """The file ``base:`` names, beside ``path``; a chain that comes back to a file is an error."""
+    if not isinstance(base, str) or not base.strip():
+        raise ConfigError(f"{path}: base: must name a YAML file beside it (e.g. base: demo.yaml), got {base!r}")
+    target = path.parent / base
+    seen = [*chain, path]
+    if target.is_file() and any(target.resolve() == p.resolve() for p in seen):
+        cycle = " -> ".join(str(p) for p in [*seen, target])
+        raise ConfigError(f"{path}: base: {base} makes a cycle ({cycle})")
+    return target
 
 
 def save_config(config: Any, path: str | Path) -> None:

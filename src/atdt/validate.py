@@ -9,16 +9,61 @@ Relative paths resolve against the working directory; errors show the resolved p
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 
 from atdt.config import (CycleGANConfig, DataConfig, ExperimentConfig, GANTrainConfig, NetworkConfig, RuntimeConfig,
                          TaskTrainConfig, TrainConfig, TranslateConfig)
 from atdt.typed_config import ConfigError
 
+SEED_LIMIT = 2**32  # numpy's seeds: 0 .. 2**32 - 1
+MAX_WORKERS = 256
+
 
 def _positive(problems: list, key: str, value, minimum: int = 1) -> None:
-    if value is not None and value < minimum:
+    if value is not None and not value >= minimum:  # `not >=`: nan fails too
         problems.append(f"{key}: must be >= {minimum}, got {value}")
+
+
+def _workers(problems: list, key: str, workers: int) -> None:
+    if workers > MAX_WORKERS:  # each is a process: a typo here would fork thousands
+        problems.append(f"{key}: at most {MAX_WORKERS} data-loading processes, got {workers}")
+
+
+def check_seed(problems: list, key: str, seed: int | None) -> None:
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
+        problems.append(f"{key}: a seed must be in 0 .. {SEED_LIMIT - 1}, got {seed}")
+
+
+def _rate(problems: list, key: str, lr: float) -> None:
+    if not (math.isfinite(lr) and lr > 0):
+        problems.append(f"{key}: must be a finite number > 0, got {lr}")
+
+
+def output_problem(path, *, file: bool = False) -> str | None:
+    """Why ``path``, a folder to write in (created if missing) or with ``file`` a file to write,
+    cannot be written, or None: a file where the folder must be (or on the way to it), a folder
+    where the file must be, or no write permission where it would be made (a read-only disk or
+    someone else's folder). A disk that fills up shows only when writing."""
+    path = Path(path)
+    shown = path.resolve()
+    if path.exists():
+        if file and path.is_dir():
+            return f"{shown} is a folder, not a file"
+        if not file and not path.is_dir():
+            return f"{shown} is an existing file, not a folder"
+        if not os.access(path, os.W_OK):
+            return f"{shown} is not writable (a read-only disk, or no permission)"
+        return None
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor.resolve()} is a file, so {shown} cannot be made"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"cannot make {shown}: {ancestor.resolve()} is not writable (a read-only disk, or no permission)"
+    return None
 
 
 def check_train(problems: list, key: str, t: TrainConfig, domains: int = 1, world_size: int = 1) -> None:
@@ -28,13 +73,13 @@ def check_train(problems: list, key: str, t: TrainConfig, domains: int = 1, worl
         _positive(problems, f"{key}.{name}", getattr(t, name))
     for name in ("num_workers", "aux_edges", "norm_align"):  # loss weights: 0 = off
         _positive(problems, f"{key}.{name}", getattr(t, name), 0)
+    _workers(problems, f"{key}.num_workers", t.num_workers)
     if t.crop is not None and min(t.crop) < 1:
         problems.append(f"{key}.crop: both sizes must be >= 1, got {list(t.crop)}")
     if t.batch_size >= 1 and t.batch_size % (domains * world_size):
         problems.append(f"{key}.batch_size: {t.batch_size} must be a multiple of {domains * world_size} "
                         f"({domains} domain(s) in every batch x {world_size} process(es))")
-    if not t.optim.lr > 0:
-        problems.append(f"{key}.optim.lr: must be > 0, got {t.optim.lr}")
+    _rate(problems, f"{key}.optim.lr", t.optim.lr)
     if not 0 <= t.optim.beta1 < 1:
         problems.append(f"{key}.optim.beta1: must be in [0, 1), got {t.optim.beta1}")
     try:
@@ -178,8 +223,9 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
     if not cfg.name.strip() or name.is_absolute() or ".." in name.parts:
         problems.append(f"name: must be a relative folder name under out/, got {cfg.name!r}")
     for folder in (Path(cfg.out), Path(cfg.out) / cfg.name):
-        if folder.exists() and not folder.is_dir():
-            problems.append(f"out: {folder.resolve()} is an existing file, not a folder")
+        if (problem := output_problem(folder)) is not None:
+            problems.append(f"out: {problem}")
+            break
     for key in ("task_source", "task_target"):
         if getattr(cfg, key) not in TASKS:
             problems.append(f"{key}: unknown task {getattr(cfg, key)!r}; choose one of: {', '.join(TASKS)}")
@@ -189,6 +235,8 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
         problems.append("seeds: needs at least one seed, e.g. seeds=0 or seeds=0,1,2")
     elif len(set(cfg.seeds)) != len(cfg.seeds):
         problems.append(f"seeds: must be unique, got {list(cfg.seeds)}")
+    for seed in cfg.seeds:
+        check_seed(problems, "seeds", seed)
     _positive(problems, "eval_limit", cfg.eval_limit)
     check_network(problems, "network", cfg.network)
     check_runtime(problems, "runtime", cfg.runtime)
@@ -201,7 +249,7 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
             translations.append(network)
             settings = NETWORKS[network].settings
             check_cyclegan(problems, f"{settings}.", declared.network, declared.train)
-            _positive(problems, f"{settings}.seed", getattr(cfg, settings).seed, 0)
+            check_seed(problems, f"{settings}.seed", getattr(cfg, settings).seed)
         else:
             check_train(problems, declared.key, declared.train, domains=len(NETWORKS[network].domains), world_size=world)
         for domain in NETWORKS[network].domains:  # a derived domain (B like A) carries its source's labels
@@ -246,6 +294,7 @@ def validate_task_training(cfg: TaskTrainConfig) -> None:
         problems.append("domains: needs at least one domain")
     check_network(problems, "network", cfg.network)
     check_runtime(problems, "runtime", cfg.runtime)
+    check_seed(problems, "runtime.seed", cfg.runtime.seed)
     world = max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
     check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=world)
     for i, d in enumerate(cfg.domains):
@@ -266,10 +315,10 @@ def check_cyclegan(problems: list, prefix: str, n: CycleGANConfig, t: GANTrainCo
         _positive(problems, f"{prefix}train.{key}", getattr(t, key))
     for key in ("num_workers", "pool_size", "cycle", "identity"):
         _positive(problems, f"{prefix}train.{key}", getattr(t, key), 0)
+    _workers(problems, f"{prefix}train.num_workers", t.num_workers)
     if t.crop is not None and min(t.crop) < 1:
         problems.append(f"{prefix}train.crop: both sizes must be >= 1, got {list(t.crop)}")
-    if not t.lr > 0:
-        problems.append(f"{prefix}train.lr: must be > 0, got {t.lr}")
+    _rate(problems, f"{prefix}train.lr", t.lr)
     if not 0 <= t.beta1 < 1:
         problems.append(f"{prefix}train.beta1: must be in [0, 1), got {t.beta1}")
     if not 0 <= t.decay_from <= 1:
@@ -291,11 +340,11 @@ def validate_translation(cfg: TranslateConfig) -> None:
     check_cyclegan(problems, "", cfg.network, cfg.train)
     check_runtime(problems, "runtime", r)
     check_translation_runtime(problems, r)
-    _positive(problems, "runtime.seed", r.seed, 0)
+    check_seed(problems, "runtime.seed", r.seed)
     _positive(problems, "report_limit", cfg.report_limit)
     _positive(problems, "sheet_rows", cfg.sheet_rows, 0)
-    if Path(cfg.out).exists() and not Path(cfg.out).is_dir():
-        problems.append(f"out: {Path(cfg.out).resolve()} is an existing file, not a folder")
+    if (problem := output_problem(cfg.out)) is not None:
+        problems.append(f"out: {problem}")
     check_domain(problems, "domain_a", cfg.domain_a, {"train_split": ()})
     # every split of B is translated, so each must open
     check_domain(problems, "domain_b", cfg.domain_b, {"train_split": (), "val_split": (), "test_split": ()})

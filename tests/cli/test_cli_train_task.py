@@ -1,6 +1,7 @@
 """`atdt train-task`, `atdt evaluate` and `atdt predict` as a user runs them."""
 
 import json
+import os
 import shutil
 
 import cv2
@@ -10,7 +11,7 @@ import torch
 
 from atdt.cli import main
 from atdt.data import load_dataset
-from atdt.data.io import read_rgb
+from atdt.data.io import read_rgb, write_image
 from atdt.engine import evaluate, load_checkpoint, load_task_network
 from scores import same_scores
 
@@ -105,3 +106,53 @@ def test_outputs_never_overwrite_each_other(tiny_world, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", str(run), "--data", f"world:{tiny_world / 'camera'}:test", "--limit", "0"])
     assert "expected an integer >= 1, got 0" in capsys.readouterr().err
+
+
+def test_evaluate_checks_where_it_writes_first_and_shows_the_scores_whatever_happens(tiny_world, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train-task", str(_config(tiny_world, tmp_path / "c.yaml")), "--out", str(run)]) == 0
+    data = ["--data", f"world:{tiny_world / 'camera'}:test"]
+    (tmp_path / "file").write_text("x")
+    capsys.readouterr()
+    assert main(["evaluate", str(run), *data, "--json", str(tmp_path / "file" / "scores.json")]) == 2
+    out, err = capsys.readouterr()
+    assert "Road" not in out and f"{tmp_path / 'file'} is a file, so" in err  # refused before scoring
+    assert main(["evaluate", str(run), *data, "--json", str(run)]) == 2
+    assert "is a folder, not a file" in capsys.readouterr().err
+    if os.path.exists("/dev/full"):  # a full disk: the scores are shown anyway
+        assert main(["evaluate", str(run), *data, "--json", "/dev/full"]) == 1
+        out, err = capsys.readouterr()
+        assert "Road" in out and "could not be written to /dev/full: No space left on device" in err
+    # a test split without a valid label: an error naming it, no NaN scores written
+    shutil.copytree(tiny_world / "camera", tmp_path / "blank")
+    for path in (tmp_path / "blank" / "test" / "semantic").glob("*.png"):
+        write_image(path, np.full((32, 64), 255, np.uint8))
+    assert main(["evaluate", str(run), "--data", f"world:{tmp_path / 'blank'}:test"]) == 2
+    assert "world/camera split 'test': none of its 4 image(s) has a valid semantic label" in capsys.readouterr().err
+    assert not list(run.glob("eval-world-blank-*.json"))
+
+
+def test_user_mistakes_end_in_one_line_not_a_traceback(tiny_world, tmp_path, capsys):
+    run = tmp_path / "run"
+    config = _config(tiny_world, tmp_path / "c.yaml")
+    # a learning rate that makes the loss diverge: the loop's own advice, exit 1
+    assert main(["train-task", str(config), "train.optim.lr=1e30", "--out", str(run)]) == 1
+    assert "loss became nan" in capsys.readouterr().err
+    assert main(["train-task", str(config), "--out", str(run)]) == 0
+    loop = tmp_path / "loop.png"
+    loop.symlink_to(loop)  # a link to itself
+    assert main(["predict", str(run), str(loop), "--out", str(tmp_path / "pred")]) in (1, 2)  # 2 on Python >= 3.13
+    assert f"{loop}" in capsys.readouterr().err
+
+
+def test_a_read_only_output_folder_is_refused_before_training(tiny_world, tmp_path, capsys):
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    os.chmod(folder, 0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as root: folder permissions do not bind")
+        assert main(["train-task", str(_config(tiny_world, tmp_path / "c.yaml")), "--out", str(folder / "run")]) == 2
+        assert f"{folder} is not writable" in capsys.readouterr().err
+    finally:
+        os.chmod(folder, 0o755)

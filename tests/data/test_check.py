@@ -161,3 +161,106 @@ def test_proxy_depth_in_8_bit_is_named(world, tmp_path):
     assert float(proxied[0]["depth"].max()) == 5.0
     with pytest.raises(DatasetError, match="000001.png: proxy depth PNG must be 1-channel 16-bit"):
         proxied[1]
+
+
+# --------------------------------------------------------------------------- what would break a run later
+
+
+def _check_exits(root, *extra):
+    return main(["data", "check", "world", str(root), "--split", "train", "--quiet", *extra])
+
+
+def test_samples_listed_twice_are_found(world, tmp_path, capsys):
+    (world / "train.txt").write_text((world / "train.txt").read_text() + "000001\n")
+    found = _faults(check_dataset("world", world, "train", progress=False))
+    assert "train.txt: sample id(s) listed more than once: 000001" in found
+    with pytest.raises(DatasetError, match="listed more than once: 000001"):
+        load_dataset("world", world, "train")  # proxy depth would write 3 files for "4 samples"
+    assert _check_exits(world) == 1 and _check_exits(world, "--skip-bad") == 1
+    # a file list naming one image on two lines
+    write_image(tmp_path / "fl/l.png", np.zeros((2, 2, 3), np.uint8))
+    write_image(tmp_path / "fl/s.png", np.full((2, 2), 5, np.uint8))
+    (tmp_path / "fl/train.txt").write_text("l.png;;s.png\nl.png;;s.png\n")
+    found = _faults(check_dataset("filelist", tmp_path / "fl", "train", progress=False, semantic_encoding="ids"))
+    assert f"{tmp_path / 'fl/l.png'}: read by 2 samples" in found
+    assert main(["data", "check", "filelist", str(tmp_path / "fl"), "--split", "train", "--quiet",
+                 "--option", "semantic_encoding=ids"]) == 1
+    assert "read by 2 samples" in capsys.readouterr().out
+
+
+def test_a_sample_of_another_size_is_found(world):
+    for kind, array in (("image", np.zeros((24, 48, 3), np.uint8)), ("right", np.zeros((24, 48, 3), np.uint8)),
+                        ("semantic", np.zeros((24, 48), np.uint8)), ("depth", np.full((24, 48), 2560, np.uint16)),
+                        ("normals", np.full((24, 48, 3), 40000, np.uint16))):
+        write_image(world / f"train/{kind}/000001.png", array)
+    load_dataset("world", world, "train")[1]  # it loads: only batches of the split would fail
+    found = _faults(check_dataset("world", world, "train", progress=False))
+    assert "train/image/000001.png: image size 24x48 differs from the split's 32x64 (2 of 3 images)" in found
+    assert _check_exits(world) == 1 and _check_exits(world, "--skip-bad") == 1
+
+
+@pytest.mark.parametrize("label, array, words", [
+    ("semantic", np.full((32, 64), 255, np.uint8),
+     "no valid semantic label in any of its 3 loaded sample(s) (every pixel is 255 = ignore)"),
+    ("depth", np.zeros((32, 64), np.uint16), "no valid depth label in any of its 3 loaded sample(s) (no depth between"),
+])
+def test_a_split_without_a_single_valid_label_is_found(world, label, array, words):
+    for name in ("000000", "000001", "000002"):
+        write_image(world / f"train/{label}/{name}.png", array)
+    found = _faults(check_dataset("world", world, "train", progress=False))
+    assert f"split 'train': {words}" in found
+    assert _check_exits(world) == 1 and _check_exits(world, "--skip-bad") == 1
+    valid = 5 * 256 if label == "depth" else 3  # 5 m, or sidewalk
+    write_image(world / f"train/{label}/000001.png", np.full((32, 64), valid, array.dtype))
+    assert words not in _faults(check_dataset("world", world, "train", progress=False))  # one valid pixel is enough
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"fx": NaN, "fy": 1, "cx": 1, "cy": 1, "baseline": 0.5}', "camera fx = nan: must be a finite number > 0"),
+    ('{"fx": 1, "fy": Infinity, "cx": 1, "cy": 1, "baseline": 0.5}', "camera fy = inf: must be a finite number > 0"),
+    ('{"fx": 1, "fy": 1, "cx": 1, "cy": 1, "baseline": -0.5}', "camera baseline = -0.5: must be a finite number >= 0"),
+    ('{"fx": 1, "fy": 1, "cx": -3, "cy": 1, "baseline": 0.5}', "camera cx = -3.0: must be a finite number >= 0"),
+    ('{"fx": 0, "fy": 1, "cx": 1, "cy": 1, "baseline": 0.5}', "camera fx = 0.0: must be a finite number > 0"),
+    ('{"fx": "wide", "fy": 1, "cx": 1, "cy": 1, "baseline": 0.5}', "camera fx is 'wide', not a number"),
+    ('{"fx": 1, "fy": 1, "cx": 1}', "camera has no cy, baseline"),
+    ("[1, 2, 3]", "camera must be a JSON object"),
+])
+def test_camera_values_that_are_not_finite_or_negative_are_named(world, text, words):
+    (world / "train/camera/000001.json").write_text(text)
+    found = _faults(check_dataset("world", world, "train", progress=False))
+    assert f"train/camera/000001.json: {words}" in found
+    with pytest.raises(DatasetError, match="000001.json: camera"):
+        load_dataset("world", world, "train")[1]
+
+
+def test_a_camera_file_of_an_official_format_is_checked_too(cityscapes_tree):
+    path = next((cityscapes_tree / "camera/val/aachen").glob("*.json"))
+    path.write_text(path.read_text().replace('"fx": 2000.0', '"fx": -2000.0'))
+    found = _faults(check_dataset("cityscapes", cityscapes_tree, "val", progress=False))
+    assert f"{path}: camera fx = -2000.0: must be a finite number > 0" in found
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"format": "atdt-world", ', "invalid JSON"),
+    ("[1, 2]", "must be a JSON object (format, domain, ...), got list"),
+    ('{"format": "atdt-world"}', "domain must be a name, got None"),
+    ('{"format": "atdt-world", "domain": "x", "labels": ["depth"]}', "labels must map each split to a list of"),
+    ('{"format": "atdt-world", "domain": "x", "labels": {"train": ["colour"]}}', "labels must map each split"),
+    ('{"format": "atdt-world", "domain": "x", "stereo": "yes"}', "stereo must be true or false, got 'yes'"),
+])
+def test_a_malformed_world_json_is_named(world, text, words, capsys):
+    (world / "world.json").write_text(text)
+    with pytest.raises(DatasetError) as err:
+        load_dataset("world", world, "train")
+    assert f"{world / 'world.json'}: {words}" in str(err.value)
+    assert f"world.json: {words}" in _faults(check_dataset("world", world, "train", progress=False))
+    assert _check_exits(world) == 1
+    assert f"world.json: {words}" in capsys.readouterr().out
+
+
+def test_the_help_lists_the_checks(capsys):
+    with pytest.raises(SystemExit):
+        main(["data", "check", "--help"])
+    out = capsys.readouterr().out
+    for words in ("world.json", "listed twice", "camera values", "size of the others", "valid pixel", "exit status 1"):
+        assert words in out

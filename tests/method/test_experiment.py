@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import torch
 
@@ -305,3 +306,14 @@ def test_normals_as_t2_are_scored_and_drawn(tiny_world, tiny_overrides, tmp_path
     figure = cv2.imread(str(seed / "figures" / "qualitative.png"))
     assert figure is not None and figure.shape[1] > figure.shape[0]  # 4 rows of RGB, 2 methods, ground truth
     assert "| Method | Mean | Median | <11.25° |" in (seed / "results.md").read_text()
+
+
+def test_a_test_split_without_a_valid_label_stops_the_run_naming_it(tiny_overrides, tiny_world, tmp_path, capsys):
+    blank = tmp_path / "blank"
+    shutil.copytree(tiny_world / "camera", blank)
+    for path in (blank / "test" / "semantic").glob("*.png"):
+        cv2.imwrite(str(path), np.full((32, 64), 255, np.uint8))  # every pixel ignored
+    overrides = [o if not o.startswith("domain_b.root=") else f"domain_b.root={blank}" for o in tiny_overrides]
+    assert main(["run", "tiny", *overrides, "methods=[baseline]"]) == 2
+    assert "world/camera split 'test': none of its 4 image(s) has a valid semantic label" in capsys.readouterr().err
+    assert not (tmp_path / "runs" / "tiny" / "seed0" / "results.json").exists()  # no NaN scores written

@@ -53,7 +53,8 @@ def test_translation_settings_are_checked_only_when_a_method_needs_them(tiny_ove
     assert main(["run", "tiny", *tiny_overrides, *bad, "methods=[baseline,cyclegan]", "runtime.devices=2"]) == 2
     err = capsys.readouterr().err
     for fragment in ("translate.train.steps: must be >= 1", "translate.network.width: must be >= 1",
-                     "translate.seed: must be >= 0", "runtime.devices: CycleGAN (translation) trains on one device"):
+                     "translate.seed: a seed must be in 0 .. 4294967295",
+                     "runtime.devices: CycleGAN (translation) trains on one device"):
         assert fragment in err
     assert main(["run", "tiny", *tiny_overrides, "translate.train.crop=[64,64]", "methods=[cyclegan]"]) == 2
     assert "translate.train.crop [64, 64] is larger than the images" in capsys.readouterr().err

@@ -37,6 +37,9 @@ def test_images_without_valid_pixels_are_skipped():
     gts = [torch.tensor([[0.0]]), torch.tensor([[9.0]])]
     assert depth_scores(preds, gts)["abs_rel"] == 0.0
     assert math.isnan(depth_scores([torch.ones(1, 1)], [torch.zeros(1, 1)])["rmse"])
+    acc = DepthAccumulator()
+    acc.update(torch.ones(2, 1, 2), torch.tensor([[[0.0, 200.0]], [[0.0, 5.0]]]))
+    assert acc.count == 1  # images scored: the first has no depth in range
 
 
 def test_streaming_equals_one_shot():

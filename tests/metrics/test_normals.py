@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from atdt.metrics import normal_scores
+from atdt.metrics import NormalAccumulator, normal_scores
 
 
 def test_known_angles():
@@ -31,3 +31,8 @@ def test_unlabelled_pixels_are_ignored():
     pred[0, 0, 0, 1] = 1.0  # wrong but unlabelled
     s = normal_scores(pred, target)
     assert s["mean"] == pytest.approx(0.0, abs=1e-6) and s["a11"] == 100.0
+    acc = NormalAccumulator()
+    acc.update(pred, torch.zeros_like(target))
+    assert acc.count == 0
+    acc.update(pred, target)
+    assert acc.count == 1  # pixels scored

@@ -53,6 +53,14 @@ def test_all_ignored_gives_nan():
     assert math.isnan(s["miou"]) and math.isnan(s["acc"])
 
 
+def test_count_is_the_pixels_scored():  # 0: evaluation refuses to report such scores
+    acc = SemanticAccumulator()
+    acc.update(torch.zeros(2, 2), torch.full((2, 2), 255))
+    assert acc.count == 0
+    acc.update(torch.zeros(2, 2), torch.tensor([[255, 3], [1, 255]]))
+    assert acc.count == 2
+
+
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="pixels"):
         semantic_scores([torch.zeros(2, 2)], [torch.zeros(2, 3)])

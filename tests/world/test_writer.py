@@ -56,6 +56,12 @@ def test_a_root_refuses_another_domain_or_size(tmp_path):
         make_dataset("clean", "val", 1, (32, 64), tmp_path, workers=1, progress=False)
 
 
+def test_a_malformed_world_json_in_the_target_is_named(tmp_path):
+    (tmp_path / "world.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match=r"world.json: must be a JSON object"):
+        make_dataset("clean", "train", 1, (32, 64), tmp_path, workers=1, progress=False)
+
+
 @pytest.mark.slow
 def test_a_killed_make_resumes_without_corrupt_files(tmp_path):
     out = tmp_path / "w"

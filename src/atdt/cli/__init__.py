@@ -55,3 +55,46 @@ def main(argv: list[str] | None = None) -> int:
         # user errors (bad config key, unknown domain, missing file): one clear line, no traceback
         print(f"atdt {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"atdt {args.command}: error: {OUT_OF_MEMORY}", file=sys.stderr)
+        return 1
+    except OSError as err:  # what the system refused: a read-only or full disk, permissions, a symlink loop
+        print(f"atdt {args.command}: error: {os_error(err)}", file=sys.stderr)
+        return 1
+    except RuntimeError as err:
+        if not stops_a_run(err):
+            raise
+        message = str(err)
+        if out_of_memory(err):
+            message = f"{OUT_OF_MEMORY} ({message.splitlines()[0]})"
+        elif message.startswith("Symlink loop from "):
+            path = message[len("Symlink loop from "):].strip("'")
+            message = f"{path}: a symbolic link loop (the link leads back to itself)"
+        print(f"atdt {args.command}: error: {message}", file=sys.stderr)
+        return 1
+
+
+def os_error(err: OSError) -> str:
+    """An OSError in one line naming its file: "runs/x/last.ckpt: No space left on device"."""
+    files = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+    return f"{files}: {err.strerror or err}" if files else str(err)
+
+
+OUT_OF_MEMORY = "out of memory: lower the batch size, the crop or the network's width (train.batch_size, ...)"
+
+
+def out_of_memory(err: RuntimeError) -> bool:
+    torch = sys.modules.get("torch")
+    return ("can't allocate memory" in str(err)
+            or (torch is not None and isinstance(err, getattr(torch, "OutOfMemoryError", ()))))
+
+
+def stops_a_run(err: RuntimeError) -> bool:
+    """The RuntimeErrors that are a user's to act on, not bugs: a training whose loss became NaN
+    (its message says what to change), a folder another run is writing, memory that a setting asks
+    too much of, and a symlink loop (which Python < 3.13 reports as a RuntimeError while
+    resolving a path)."""
+    loop, lock = sys.modules.get("atdt.engine.loop"), sys.modules.get("atdt.engine.lock")
+    return (str(err).startswith("Symlink loop from") or out_of_memory(err)
+            or (loop is not None and isinstance(err, loop.NonFiniteLoss))
+            or (lock is not None and isinstance(err, lock.FolderLocked)))

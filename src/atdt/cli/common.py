@@ -36,3 +36,9 @@ def output_folder(path: str | Path, flag: str = "--out") -> Path:
 
 def add_overrides(parser) -> None:
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. train.steps=50")
+
+
+def add_wait(parser) -> None:
+    parser.add_argument("--wait", action="store_true",
+                        help="if another atdt process is writing the same folder, wait for it to finish "
+                        "(default: stop, naming its PID)")

@@ -1,21 +1,29 @@
-"""Inspect datasets on disk: `atdt data check NAME ROOT [--split S]`; write one in the folder
-format of your own data: `atdt data export NAME ROOT --out DIR` (docs/datasets.md).
+"""Inspect datasets on disk: `atdt data check NAME ROOT [--split S] [--option KEY=VALUE]`; write one in
+the folder format of your own data: `atdt data export NAME ROOT --out DIR` (docs/datasets.md).
 
-Reports counts per split, missing or unpaired files, unreadable images, label ids outside the
-class table, wrong image modes (RGB semantics, 8-bit depth), size mismatches and empty splits;
-exits with status 1 when anything is wrong. With --skip-bad it exits 0 as long as every split
-keeps samples that load: training leaves out the bad ones when the domain's config says
+Reports, per split, everything that would later stop or spoil a training or an evaluation (the
+list below), each problem with its file, and exits with status 1 when anything is wrong. With
+--skip-bad it exits 0 as long as every split keeps samples that load and nothing else is wrong
+that training reads: training leaves out the bad samples when the domain's config says
 `skip_bad: true` (e.g. `atdt run demo domain_b.skip_bad=true`); unpaired files are never read."""
 
 from __future__ import annotations
 
+import argparse
+
 
 def add_arguments(parser) -> None:
+    from atdt.data.check import CHECKS
+
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
-    check = sub.add_parser("check", help="check a dataset's files")
+    check = sub.add_parser("check", help="check a dataset's files", description=__doc__, epilog=CHECKS,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("name", help="world, cityscapes, kitti, synthia, carla, filelist or folder (your own data)")
     check.add_argument("root")
     check.add_argument("--split", help="one split only (default: every split the format knows)")
+    check.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                       help="a format option, as in a domain's `options:` (e.g. crop=kitti_eval, "
+                       "semantic_encoding=ids); repeatable")
     check.add_argument("--skip-bad", action="store_true",
                        help="exit 0 if training can skip the bad samples (with `skip_bad: true` in the domain's config)")
     check.add_argument("--quiet", action="store_true")
@@ -28,12 +36,27 @@ def add_arguments(parser) -> None:
     export.add_argument("--quiet", action="store_true")
 
 
+def parse_options(texts: list[str]) -> dict:
+    """["crop=kitti_eval", "fx=721.5"] -> {"crop": "kitti_eval", "fx": 721.5} (values read as YAML)."""
+    from atdt.typed_config import parse_override
+
+    options = {}
+    for text in texts:
+        path, value = parse_override(text)
+        options[".".join(path)] = value
+    return options
+
+
 def run(args) -> int:
     if args.data_command == "export":
         return export(args)
     from atdt.data.check import check_dataset
 
-    reports = check_dataset(args.name, args.root, args.split, progress=not args.quiet)
+    options = parse_options(args.option)
+    try:
+        reports = check_dataset(args.name, args.root, args.split, progress=not args.quiet, **options)
+    except TypeError as err:  # an option the format does not take
+        raise ValueError(f"--option: {err}") from None
     problems = 0
     for r in reports:
         if r.missing:
@@ -50,9 +73,11 @@ def run(args) -> int:
         return 1
     if problems and args.skip_bad:
         skipped = sum(r.bad_samples for r in available)
+        blocking = sum(r.blocking for r in available)
         print(f"{skipped} sample(s) that fail to load are left out of training with `skip_bad: true` in the domain's "
-              f"config (e.g. domain_b.skip_bad=true); {problems - skipped} other problem(s) (unpaired files, "
-              "stereo pairs, empty splits) are not read by training")
+              f"config (e.g. domain_b.skip_bad=true); {blocking} problem(s) that skipping cannot mend (broken lists, "
+              f"samples listed twice, odd image sizes, no valid label); {problems - skipped - blocking} other "
+              "problem(s) (unpaired files, stereo pairs, empty splits) are not read by training")
         return 0 if all(r.usable for r in available) else 1
     return 1 if problems else 0
 

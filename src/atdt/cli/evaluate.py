@@ -32,25 +32,32 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import json
+    import sys
 
     from atdt.cli.common import parse_data_spec
     from atdt.data import load_dataset
     from atdt.engine import default_device, evaluate
     from atdt.method.predictor import load_predictor
     from atdt.report.tables import text_table
+    from atdt.validate import output_problem
 
     name, root, split = parse_data_spec(args.data)
     run = Path(args.run)
     out = Path(args.json) if args.json else (run if run.is_dir() else run.parent) / scores_name(name, root, split)
-    if out.is_dir():
-        raise ValueError(f"--json {out} is a folder; give the file to write the scores to")
+    if (problem := output_problem(out, file=True)) is not None:  # before scoring, not after
+        raise ValueError(f"--json: {problem}; give a file that can be written (--json PATH)")
     dataset = load_dataset(name, root, split)
     device = default_device()
     model, task = load_predictor(args.run, device)
-    scores = evaluate(model, dataset, task, batch_size=args.batch_size, device=device, limit=args.limit,
+    scores = evaluate(model, dataset, task, batch_size=args.batch_size, device=device, limit=args.limit, split=split,
                       depth_scale=args.depth_scale if args.depth_scale is not None else getattr(model, "depth_scale", 1.0))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"data": args.data, "task": task.name, "scores": scores}, indent=2))
-    print(text_table(task.name, [(f"{dataset.domain}/{split}", scores)]))
+    print(text_table(task.name, [(f"{dataset.domain}/{split}", scores)]))  # shown whatever happens to the file
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"data": args.data, "task": task.name, "scores": scores}, indent=2))
+    except OSError as err:
+        print(f"atdt evaluate: error: the scores above could not be written to {out}: {err.strerror or err}",
+              file=sys.stderr)
+        return 1
     print(f"scores written to {out}")
     return 0

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from atdt.cli.common import add_wait
+
 PRESETS = ("tiny", "demo", "paper")
 
 
@@ -40,6 +42,7 @@ def resolve_experiment(name: str) -> Path:
 def add_arguments(parser) -> None:
     parser.add_argument("experiment", help="YAML file or preset name: " + ", ".join(PRESETS))
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seeds=0,1,2")
+    add_wait(parser)
 
 
 def run(args) -> int:
@@ -49,7 +52,7 @@ def run(args) -> int:
     from atdt.typed_config import load_config
 
     cfg = load_config(ExperimentConfig, resolve_experiment(args.experiment), args.overrides)
-    results = run_experiment(cfg)  # the same on every process under DDP: printed once
+    results = run_experiment(cfg, wait=args.wait)  # the same on every process under DDP: printed once
     if is_global_zero():
         print_summary(results)
     return 0

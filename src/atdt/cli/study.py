@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from atdt.cli.common import add_wait
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("study", help="study YAML file or shipped study name (experiments/studies/)")
@@ -27,6 +29,7 @@ def add_arguments(parser) -> None:
                         "JSON go to PATH without its suffix")
     parser.add_argument("--points", default=None, metavar="NAME[,NAME...]",
                         help="run and report only these points of the study (default: all)")
+    add_wait(parser)
 
 
 def run(args) -> int:
@@ -48,7 +51,7 @@ def run(args) -> int:
                   + (f"; proxy depth: {', '.join(proxy)}" if proxy else ""))
             ensure_world_data(domains, proxy)
         fabric.barrier()
-    points = run_study(study, args.overrides)
+    points = run_study(study, args.overrides, wait=args.wait)
     if not is_global_zero():  # every process holds the same results: rank 0 writes the report
         return 0
     where = {}

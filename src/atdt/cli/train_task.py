@@ -5,7 +5,7 @@ Example: atdt train-task experiments/train_task_example.yaml train.steps=200 --d
 
 from __future__ import annotations
 
-from atdt.cli.common import add_overrides
+from atdt.cli.common import add_overrides, add_wait
 
 
 def add_arguments(parser) -> None:
@@ -15,21 +15,22 @@ def add_arguments(parser) -> None:
     parser.add_argument("--devices", type=int, help="processes/GPUs (2 on CPU = two-process DDP)")
     parser.add_argument("--num-nodes", type=int, help="nodes (with torchrun or a cluster launcher)")
     parser.add_argument("--accelerator", help="auto | cpu | cuda | mps")
+    add_wait(parser)
 
 
 def run(args) -> int:
-    import json
     from pathlib import Path
 
     from atdt.config import TaskTrainConfig
     from atdt.data import load_dataset
     from atdt.engine import evaluate, make_fabric, train_task_network
     from atdt.engine.fabric import rank_zero
+    from atdt.engine.lock import folder_lock
     from atdt.engine.reuse import data_key, network_inputs, prepare_run
     from atdt.report.tables import text_table
     from atdt.tasks import get_task
     from atdt.typed_config import load_config
-    from atdt.validate import validate_task_training
+    from atdt.validate import output_problem, validate_task_training
 
     overrides = list(args.overrides)
     for flag, key in ((args.devices, "runtime.devices"), (args.num_nodes, "runtime.num_nodes"),
@@ -38,10 +39,24 @@ def run(args) -> int:
             overrides.append(f"{key}={flag}")
     cfg = load_config(TaskTrainConfig, args.config, overrides)
     validate_task_training(cfg)  # before anything trains or any folder is made
-    task = get_task(cfg.task)
     run_dir = Path(args.out or cfg.out)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise ValueError(f"run folder {run_dir} is an existing file; give a folder (--out or the config's `out`)")
+    problem = output_problem(run_dir)
+    if problem:
+        raise ValueError(f"run folder: {problem}; give another (--out or the config's `out`)")
+    with folder_lock(run_dir, wait=args.wait):  # one writer per run folder (atdt.engine.lock)
+        return _train(cfg, run_dir)
+
+
+def _train(cfg, run_dir) -> int:
+    import json
+
+    from atdt.data import load_dataset
+    from atdt.engine import evaluate, make_fabric, train_task_network
+    from atdt.engine.reuse import data_key, network_inputs, prepare_run
+    from atdt.report.tables import text_table
+    from atdt.tasks import get_task
+
+    task = get_task(cfg.task)
     datasets = [load_dataset(d.name, d.root, d.train_split, limit=d.limit, depth_root=d.depth_root,
                              skip_bad=d.skip_bad, **d.options) for d in cfg.domains]
     # the same rule as `atdt run`: a network trained on other data, task or settings is moved aside
@@ -61,7 +76,8 @@ def run(args) -> int:
         val = load_dataset(d.name, d.root, d.val_split, **d.options)
         if task.label_key not in val.labels:
             continue
-        scores = evaluate(model.to(fabric.device), val, task, device=fabric.device, progress=cfg.runtime.progress)
+        scores = evaluate(model.to(fabric.device), val, task, device=fabric.device, progress=cfg.runtime.progress,
+                          split=d.val_split)
         metrics[f"{val.domain}/{d.val_split}"] = scores
         rows.append((f"{val.domain}/{d.val_split}", scores))
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))

@@ -10,7 +10,7 @@ Then: load_dataset("world", "<out>/b_like_a", "test"), or domain_b.root=<out>/b_
 
 from __future__ import annotations
 
-from atdt.cli.common import add_overrides
+from atdt.cli.common import add_overrides, add_wait
 
 PRESETS = {"demo": "translate_demo", "paper": "translate_paper"}
 
@@ -32,6 +32,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", help="run folder (default: the preset's `out`); the dataset goes to OUT/b_like_a")
     parser.add_argument("--accelerator", help="auto | cpu | cuda | mps")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_wait(parser)
 
 
 def run(args) -> int:
@@ -53,7 +54,7 @@ def run(args) -> int:
     if args.quiet:
         overrides.append("runtime.progress=false")
     cfg = load_config(TranslateConfig, preset, overrides)
-    result = run_translation(cfg)
+    result = run_translation(cfg, wait=args.wait)
     print(f"run folder:    {result['run']}")
     print(f"B like A:      {result['dataset']}  (load_dataset(\"world\", root, split); domain_b.root=...)")
     if result["proxy"]:

@@ -1,11 +1,19 @@
-"""Dataset checks: counts per split, missing or unpaired files, unreadable images, label ids
-outside the table, wrong image modes (RGB semantics, 8-bit depth), size mismatches, empty
-splits. Every problem is reported with its file, in the words the loaders raise it with:
-the check runs the loaders themselves, so what passes here loads in training."""
+"""Dataset checks: what would later stop or spoil a training or an evaluation, found up front.
+
+Per split (``CHECKS`` says the same to the user, in `atdt data check --help`): the split opens
+(a malformed ``world.json`` or split list is named), it is not empty, no sample id or image is
+listed twice, every sample loads (missing, unreadable or corrupt files, label ids outside the
+class table, wrong image modes, label sizes that differ from their image, camera values that are
+not finite or negative), stereo pairs match, no file is unpaired, every image has the split's
+size, and each label the split carries has at least one valid pixel somewhere (a test split of
+all-ignore labels would score NaN). Every problem is reported with its file, in the words the
+loaders raise it with: the check runs the loaders themselves, so what passes here loads in training.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 
 from atdt.data.errors import DatasetError
@@ -14,31 +22,94 @@ SPLITS = {"world": ("train", "val", "test"), "cityscapes": ("train", "val", "tes
           "synthia": ("train", "val", "test"), "carla": ("train", "val", "test"), "filelist": ("train", "val", "test"),
           "folder": ("train", "val", "test")}  # a folder dataset: those its splits/ lists instead (splits_of)
 
+CHECKS = """\
+checks, for each split:
+  - it opens: world.json and the split list (or file list) are well formed
+  - it is not empty, and no sample id or image file is listed twice
+  - every sample loads: no missing, unreadable or corrupt file; label ids inside the class table;
+    semantic labels single-channel, depth/disparity/normals 16-bit; each label the size of its
+    image; camera values (fx, fy, cx, cy, baseline) finite and not negative
+  - stereo pairs: each right view exists and has its left view's size; no unpaired file
+  - every image has the size of the others (training stacks images of one size into batches)
+  - each label the split carries has a valid pixel in some sample (not all 255 = ignore, depth
+    within range, normals non-zero): a test split without one has nothing to score
+exit status 1 if anything is wrong (with --skip-bad: 0 when every split keeps samples that load
+and nothing else is wrong that training would read)"""
+
+MORE = 10  # problems of one kind listed per split before "... and N more"
+
 
 @dataclass
 class SplitReport:
     split: str
     samples: int = 0
     bad: list[str] = field(default_factory=list)  # "path: problem"
-    missing: str | None = None  # why the split could not be opened
+    missing: str | None = None  # why the split could not be opened (it does not exist)
     bad_samples: int = 0  # samples that fail to load (what skip_bad leaves out of training)
     unpaired: list[str] = field(default_factory=list)  # the lines of bad about unpaired files
+    blocking: int = 0  # problems that skip_bad cannot leave out (duplicates, sizes, no valid label, bad lists)
 
     @property
     def usable(self) -> bool:
-        """Opened, and at least one sample loads."""
-        return self.missing is None and self.samples > self.bad_samples
+        """Opened, at least one sample loads, and nothing but bad samples is wrong with what training reads."""
+        return self.missing is None and self.samples > self.bad_samples and not self.blocking
+
+    def block(self, lines: list[str]) -> None:
+        self.bad += lines
+        self.blocking += len(lines)
 
 
-def _load(dataset, i: int) -> str | None:
-    """None if sample i loads, else its problem."""
+def _load(dataset, i: int):
+    """(sample, None) if sample i loads, else (None, its problem)."""
     try:
-        dataset[i]
+        return dataset[i], None
     except DatasetError as err:
-        return str(err)
+        return None, str(err)
     except Exception as err:  # a loader bug must not stop the check: report it with the sample
-        return f"{dataset.names[i]}: unexpected {type(err).__name__} while loading ({err})"
-    return None
+        return None, f"{dataset.names[i]}: unexpected {type(err).__name__} while loading ({err})"
+
+
+def _capped(lines: list[str]) -> list[str]:
+    return lines[:MORE] + ([f"... and {len(lines) - MORE} more like these"] if len(lines) > MORE else [])
+
+
+def _listed_twice(dataset) -> list[str]:
+    """Sample ids or image files listed more than once (a file list naming a file on two lines)."""
+    lines = [f"sample {name}: listed {n} times" for name, n in Counter(dataset.names).items() if n > 1]
+    images = Counter(dataset.files(i)[0] for i in range(len(dataset))) if hasattr(dataset, "files") else Counter()
+    lines += [f"{path}: read by {n} samples (the same image listed twice)" for path, n in images.items() if n > 1]
+    return _capped(lines)
+
+
+def _odd_sizes(sizes: dict[str, tuple[int, int]]) -> list[str]:
+    """Samples whose image size is not the split's most common one."""
+    if len(set(sizes.values())) < 2:
+        return []
+    (common, count), = Counter(sizes.values()).most_common(1)
+    return _capped([f"{name}: image size {h}x{w} differs from the split's {common[0]}x{common[1]} ({count} of "
+                    f"{len(sizes)} images); batches need one size"
+                    for name, (h, w) in sizes.items() if (h, w) != common])
+
+
+class _Labels:
+    """Whether each label key of a split has a valid pixel somewhere, by the metrics' own rule (an
+    accumulator fed the label as its own prediction scores nothing when no pixel is valid)."""
+
+    def __init__(self, keys):
+        from atdt.tasks import TASKS
+
+        self.metrics = {key: TASKS[key].accumulator() for key in sorted(keys) if key in TASKS}
+
+    def update(self, sample: dict) -> None:
+        for key, metric in self.metrics.items():
+            if metric.count == 0 and key in sample:  # one valid pixel settles it
+                metric.update(sample[key][None], sample[key][None])
+
+    def problems(self, where: str, loaded: int) -> list[str]:
+        from atdt.tasks import NO_LABEL
+
+        return [f"{where}: no valid {key} label in any of its {loaded} loaded sample(s) ({NO_LABEL[key]}): nothing "
+                "to train on or score" for key, metric in self.metrics.items() if metric.count == 0]
 
 
 def check_split(name: str, root, split: str, progress: bool = True, **options) -> SplitReport:
@@ -49,19 +120,26 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
     report = SplitReport(split)
     try:
         dataset = load_dataset(name, root, split, **options)
+    except DatasetError as err:  # the split exists but its list or world.json is broken
+        report.block([str(err)])
+        return report
     except (FileNotFoundError, ValueError) as err:
         report.missing = str(err)
         return report
     report.samples = len(dataset)
     if not len(dataset):
         report.bad.append(f"{root}: split {split!r} is empty (no samples)")
-    stereo = True
+    report.block(_listed_twice(dataset))
+    stereo, sizes, labels = True, {}, _Labels(dataset.labels)
     for i in tqdm(range(len(dataset)), desc=f"check {split}", unit="img", file=sys.stderr, disable=not progress, leave=False):
-        problem = _load(dataset, i)
+        sample, problem = _load(dataset, i)
         if problem is not None:
             report.bad.append(problem)
             report.bad_samples += 1
             continue
+        image = str(dataset.files(i)[0]) if hasattr(dataset, "files") else dataset.names[i]
+        sizes[image] = tuple(sample["image"].shape[-2:])
+        labels.update(sample)
         if stereo:
             try:
                 dataset.read_stereo(i)
@@ -72,6 +150,9 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
     if hasattr(dataset, "orphans"):
         report.unpaired = [f"{p}: no matching left image (unpaired file)" for p in dataset.orphans()]
         report.bad += report.unpaired
+    report.block(_odd_sizes(sizes))
+    if sizes:
+        report.block(labels.problems(f"{root}: split {split!r}", len(sizes)))
     return report
 
 
@@ -97,7 +178,7 @@ def good_indices(dataset) -> tuple[list[int], list[str]]:
     """Indices of samples that load, and the problems of those that do not (skip_bad)."""
     good, bad = [], []
     for i in range(len(dataset)):
-        problem = _load(dataset, i)
+        _, problem = _load(dataset, i)
         if problem is None:
             good.append(i)
         else:

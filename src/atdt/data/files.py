@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from atdt.data.camera import camera_values
 from atdt.data.errors import DatasetError
 from atdt.data.io import read_rgb
 
@@ -75,7 +76,7 @@ class FileDataset(Dataset):
     def __getitem__(self, i: int) -> dict:
         record = self.records[i]
         image = read_rgb(record.image)
-        camera = self.read_camera(record, image.shape[:2])
+        camera = self._camera(record, image.shape[:2])
         arrays = {"image": image}
         if "semantic" in self.labels:
             arrays["semantic"] = self.read_semantic(record, image.shape[:2])
@@ -107,7 +108,12 @@ class FileDataset(Dataset):
         left, right = read_rgb(record.image), read_rgb(record.right)
         if left.shape != right.shape:
             raise DatasetError(record.right, f"size {right.shape[:2]} differs from the left image's {left.shape[:2]}")
-        return left, right, self.read_camera(record, left.shape[:2])
+        return left, right, self._camera(record, left.shape[:2])
+
+    def _camera(self, record: Record, image_shape) -> dict:
+        """read_camera's values, checked (finite, not negative; a focal length a file states > 0)."""
+        source = record.camera if isinstance(record.camera, Path) else record.image
+        return camera_values(self.read_camera(record, image_shape), source, focal=isinstance(record.camera, Path))
 
     def files(self, i: int) -> list[Path]:
         """Every file sample i may read (for data manifests)."""

@@ -8,11 +8,33 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from atdt.data.camera import camera_values
 from atdt.data.errors import DatasetError
 from atdt.data.io import decode_depth_png, read_ids, read_png16, read_rgb
 from atdt.data.labels import class_ids
 
 LABELS = frozenset({"semantic", "depth", "normals"})
+
+
+def read_info(path: Path, format_name: str) -> dict:
+    """world.json, checked: a JSON object of this format naming its domain; ``labels`` (a translated
+    dataset's labels per split) a mapping of split -> label keys; ``stereo`` true or false."""
+    try:
+        info = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DatasetError(path, f"invalid JSON ({err})") from None
+    if not isinstance(info, dict):
+        raise DatasetError(path, f"must be a JSON object (format, domain, ...), got {type(info).__name__}")
+    if info.get("format") != format_name:
+        raise DatasetError(path, f"format {info.get('format')!r} is not {format_name!r}")
+    if not isinstance(info.get("domain"), str) or not info["domain"]:
+        raise DatasetError(path, f"domain must be a name, got {info.get('domain')!r}")
+    labels = info.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, list) and set(v) <= LABELS for v in labels.values()):
+        raise DatasetError(path, f"labels must map each split to a list of {', '.join(sorted(LABELS))}, got {labels!r}")
+    if not isinstance(info.get("stereo", True), bool):
+        raise DatasetError(path, f"stereo must be true or false, got {info['stereo']!r}")
+    return info
 
 
 def _read_label(kind: str, path: Path):
@@ -36,15 +58,20 @@ class WorldDataset(Dataset):
         info_path = self.root / "world.json"
         if not info_path.is_file():
             raise FileNotFoundError(f"{self.root} is not a world dataset (no world.json); create it with `atdt world make`")
-        info = json.loads(info_path.read_text())
-        if info.get("format") != FORMAT:
-            raise DatasetError(info_path, f"format {info.get('format')!r} is not {FORMAT!r}")
+        info = read_info(info_path, FORMAT)
         split_list = self.root / f"{split}.txt"
         if not split_list.is_file():
             have = sorted(p.stem for p in self.root.glob("*.txt"))
             raise FileNotFoundError(f"{self.root} has no split {split!r} (have: {', '.join(have) or 'none'})")
         self.split = split
-        self.ids = split_list.read_text().split()
+        try:
+            self.ids = split_list.read_text().split()
+        except UnicodeDecodeError:
+            raise DatasetError(split_list, "not a text file (a split list names one sample id a line)") from None
+        twice = sorted({i for i in self.ids if self.ids.count(i) > 1}) if len(set(self.ids)) < len(self.ids) else []
+        if twice:  # one sample counted twice: training weights it double, proxy depth writes it once
+            raise DatasetError(split_list, f"sample id(s) listed more than once: {', '.join(twice[:10])}"
+                                           f"{' ...' if len(twice) > 10 else ''}")
         self.names = [f"{split}/{i}" for i in self.ids]
         self.domain = f"world/{info['domain']}"
         # a translated dataset (atdt translate) states its labels per split and has no right views
@@ -63,9 +90,9 @@ class WorldDataset(Dataset):
             meta = json.loads(path.read_text())
         except FileNotFoundError:
             raise DatasetError(path, "file is missing") from None
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise DatasetError(path, f"invalid JSON ({err})") from None
-        return {k: float(meta[k]) for k in ("fx", "fy", "cx", "cy", "baseline")}
+        return camera_values(meta, path)
 
     def __getitem__(self, i: int) -> dict:
         image = read_rgb(self._path("image", i))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch.utils.data import DataLoader, Subset
 
-from atdt.tasks import Task
+from atdt.tasks import NO_LABEL, Task
 
 
 def default_device() -> torch.device:
@@ -16,8 +16,14 @@ def default_device() -> torch.device:
 
 
 def _collate(keys):
+    """Samples -> batches of equal image size: a split whose images differ in size is scored at
+    each image's own size (the metrics need no common one) rather than failing to stack."""
+
     def collate(samples):
-        return {k: torch.stack([s[k] for s in samples]) for k in keys}
+        groups: dict[tuple, list] = {}
+        for s in samples:
+            groups.setdefault(tuple(s["image"].shape), []).append(s)
+        return [{k: torch.stack([s[k] for s in group]) for k in keys} for group in groups.values()]
 
     return collate
 
@@ -34,28 +40,37 @@ def predict(model: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor,
 @torch.no_grad()
 def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: Task, *, batch_size: int = 4,
              device=None, limit: int | None = None, depth_scale: float = 1.0, progress: bool = True,
-             desc: str = "evaluate") -> dict:
+             desc: str = "evaluate", split: str | None = None) -> dict:
     """predict_fn(images (B, 3, H, W) on device) -> raw output (B, C, H, W).
 
-    depth_scale multiplies depth predictions before the metrics (``predict``).
+    depth_scale multiplies depth predictions before the metrics (``predict``). A split without a
+    single valid label pixel (all ignore, no depth in range, no normals) raises ValueError naming
+    it (``split``: its name, for the message) rather than scoring NaN.
     """
     from tqdm import tqdm
 
+    where = f"{dataset.domain}" + (f" split {split!r}" if split else "")
     if task.label_key not in dataset.labels:
-        raise ValueError(f"{dataset.domain} has no {task.label_key} labels to evaluate against")
+        raise ValueError(f"{where} has no {task.label_key} labels to evaluate against")
     device = device or default_device()
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be >= 1 (None = every image), got {limit}")
     if len(dataset) == 0:
-        raise ValueError(f"{dataset.domain} has no images to evaluate on")
+        raise ValueError(f"{where} has no images to evaluate on")
     if limit is not None:
         dataset = Subset(dataset, range(min(limit, len(dataset))))
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=_collate(("image", task.label_key)))
     metric = task.accumulator()
-    for batch in tqdm(loader, desc=desc, unit="batch", file=sys.stderr, disable=not progress, leave=False):
-        pred = predict(predict_fn, batch["image"].to(device), task, depth_scale)
-        metric.update(pred.cpu(), batch[task.label_key])
+    for batches in tqdm(loader, desc=desc, unit="batch", file=sys.stderr, disable=not progress, leave=False):
+        for batch in batches:
+            pred = predict(predict_fn, batch["image"].to(device), task, depth_scale)
+            metric.update(pred.cpu(), batch[task.label_key])
+    if metric.count == 0:
+        raise ValueError(f"{where}: none of its {len(dataset)} image(s) has a valid {task.label_key} label "
+                         f"({NO_LABEL[task.label_key]}), so there is nothing to score; `atdt data check` lists "
+                         "such splits")
     return metric.compute()
+
 
 
 def mean_focal(dataset, count: int = 8) -> float:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from atdt.config import ExperimentConfig
 from atdt.method.methods import METHODS, Evaluation, depth_scale, networks_for
-from atdt.method.networks import SeedRun, ensure_network, open_split
+from atdt.method.networks import DERIVED, SeedRun, ensure_network, open_split
 from atdt.typed_config import save_config, to_dict
 
 
@@ -36,6 +36,11 @@ def _evaluation(run: SeedRun) -> Evaluation:
     return Evaluation(cfg, task, test, open_split(a, a.val_split, train=False), ratio, fabric.device, run.folder)
 
 
+def _test_split(ev: Evaluation, domain: str) -> str:
+    """The name of a domain's test split (a derived domain, B like A, keeps its source's names)."""
+    return getattr(ev.cfg, f"domain_{DERIVED[domain].source if domain in DERIVED else domain}").test_split
+
+
 def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
     """Every chosen method on the test split it names (``test_on``: B's, or B like A's), those with
     an ``on_a`` row on A's too (through their ``predictor_a`` where they have one), the qualitative
@@ -47,12 +52,13 @@ def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
     predictors = {name: m.predictor(run.networks).to(ev.device).eval() for name, m in chosen.items()}
     kw = {"device": ev.device, "progress": run.cfg.runtime.progress}
     on_b = {name: evaluate(predictors[name], ev.test[m.test_on], ev.task, depth_scale=depth_scale(m, m.test_on, ev),
-                           desc=f"{m.label} on {ev.test[m.test_on].domain}", **kw) for name, m in chosen.items()}
+                           desc=f"{m.label} on {ev.test[m.test_on].domain}", split=_test_split(ev, m.test_on), **kw)
+            for name, m in chosen.items()}
     on_a = {}
     for name, m in ((name, m) for name, m in chosen.items() if m.on_a):
         predictor = m.predictor_a(run.networks).to(ev.device).eval() if m.predictor_a else predictors[name]
         on_a[m.on_a[0]] = evaluate(predictor, ev.test["a"], ev.task, depth_scale=depth_scale(m, "a", ev),
-                                   desc=f"{m.on_a[1]} on A", **kw)
+                                   desc=f"{m.on_a[1]} on A", split=_test_split(ev, "a"), **kw)
     figures, extras = [], {}
     for domain in dict.fromkeys(m.test_on for m in chosen.values()):  # one figure per test split: B, B like A
         shown = {m.label: name for name, m in chosen.items() if m.figure and m.test_on == domain}
@@ -119,14 +125,23 @@ def _scored(run: SeedRun) -> dict:
     return results
 
 
-def run_experiment(cfg: ExperimentConfig, print_fn=print) -> dict:
-    """One folder per seed under out/name; with several seeds, results aggregated as mean ± std."""
-    from atdt.engine import make_fabric
-    from atdt.engine.fabric import rank_zero
-    from atdt.report.results import aggregate, write_aggregate
+def run_experiment(cfg: ExperimentConfig, print_fn=print, wait: bool = False) -> dict:
+    """One folder per seed under out/name; with several seeds, results aggregated as mean ± std.
+    The folder is locked while the experiment runs (``atdt.engine.lock``): another run into it
+    refuses, or with ``wait`` waits for this one to end."""
+    from atdt.engine.lock import folder_lock
     from atdt.validate import validate_experiment
 
     validate_experiment(cfg)  # before anything trains or any folder is made
+    with folder_lock(Path(cfg.out) / cfg.name, wait=wait, print_fn=print_fn):
+        return _run_seeds(cfg, print_fn)
+
+
+def _run_seeds(cfg: ExperimentConfig, print_fn) -> dict:
+    from atdt.engine import make_fabric
+    from atdt.engine.fabric import rank_zero
+    from atdt.report.results import aggregate, write_aggregate
+
     fabric = make_fabric(cfg.runtime)
     print_fn = rank_zero(fabric, print_fn)
     root = Path(cfg.out) / cfg.name

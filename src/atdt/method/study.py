@@ -261,19 +261,28 @@ def _one_launch(study: Study, configs) -> None:
                               f"point's {first}; every point runs on the same processes")
 
 
-def run_study(study: Study, extra_overrides=(), print_fn=print) -> list[PointResult]:
+def run_study(study: Study, extra_overrides=(), print_fn=print, wait: bool = False) -> list[PointResult]:
     """Run every point of the study in order (finished steps are reused, so a rerun resumes).
     Under DDP every process runs every point; rank 0 alone prints and writes, and every process
-    returns the same results."""
-    from atdt.engine import make_fabric
-    from atdt.engine.fabric import rank_zero
-    from atdt.method.experiment import run_experiment
+    returns the same results. The study's folder <out>/<study> is locked meanwhile, and each
+    point's, an experiment's, by ``run_experiment`` (``atdt.engine.lock``); ``wait``: wait for
+    another run holding either."""
+    from atdt.engine.lock import folder_lock
     from atdt.validate import validate_experiment
 
     configs = point_configs(study, extra_overrides)
     for _, cfg in configs:  # every point, before the first trains: a bad value fails the whole study
         validate_experiment(cfg)
     _one_launch(study, configs)
+    with folder_lock(Path(configs[0][1].out) / study.name, wait=wait, print_fn=print_fn):
+        return _run_points(study, configs, print_fn, wait)
+
+
+def _run_points(study: Study, configs: list, print_fn, wait: bool) -> list[PointResult]:
+    from atdt.engine import make_fabric
+    from atdt.engine.fabric import rank_zero
+    from atdt.method.experiment import run_experiment
+
     fabric = make_fabric(configs[0][1].runtime)  # under DDP the other processes start here, before any output
     print_fn = rank_zero(fabric, print_fn)
     print_fn(f"[study {study.name}] {len(configs)} points, base {study.base}, seeds {list(configs[0][1].seeds)}")
@@ -281,7 +290,7 @@ def run_study(study: Study, extra_overrides=(), print_fn=print) -> list[PointRes
     for k, (point, cfg) in enumerate(configs, 1):
         print_fn(f"[study {study.name}] point {k}/{len(configs)}: {point.name} ({point.table} {point.label})")
         t0 = time.perf_counter()
-        results = run_experiment(cfg, print_fn)
+        results = run_experiment(cfg, print_fn, wait=wait)
         wall = fabric.broadcast(time.perf_counter() - t0)  # rank 0's clock, in every process's results
         total = fabric.broadcast(_record_wall_time(cfg, study, point, wall) if fabric.is_global_zero else None)
         done.append(PointResult(point, cfg, results, seed_results(cfg), wall, total))

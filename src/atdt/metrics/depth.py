@@ -53,6 +53,11 @@ class DepthAccumulator:
     def merge(self, other: DepthAccumulator) -> None:
         self.sums += other.sums
 
+    @property
+    def count(self) -> int:
+        """Images scored (those with a valid pixel); 0 = nothing to score."""
+        return int(self.sums[-1])
+
     def state(self) -> torch.Tensor:
         return self.sums
 

@@ -33,6 +33,11 @@ class NormalAccumulator:
         self.histogram += other.histogram
         self.angle_sum += other.angle_sum
 
+    @property
+    def count(self) -> int:
+        """Pixels scored (those with a label); 0 = nothing to score."""
+        return int(self.histogram.sum())
+
     def compute(self) -> dict:
         n = self.histogram.sum().item()
         if n == 0:

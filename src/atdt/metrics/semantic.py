@@ -33,6 +33,11 @@ class SemanticAccumulator:
     def merge(self, other: SemanticAccumulator) -> None:
         self.confusion += other.confusion
 
+    @property
+    def count(self) -> int:
+        """Pixels scored (those with a valid label); 0 = nothing to score."""
+        return int(self.confusion.sum())
+
     def state(self) -> torch.Tensor:
         """The whole state as one tensor (sum it across processes to merge under DDP)."""
         return self.confusion

@@ -48,18 +48,21 @@ def translation_inputs(cfg: TranslateConfig, a_train, b_train) -> dict:
                           cfg.network, cfg.train, cfg.runtime)
 
 
-def run_translation(cfg: TranslateConfig, print_fn=print) -> dict:
+def run_translation(cfg: TranslateConfig, print_fn=print, wait: bool = False) -> dict:
     """Train B <-> A (resuming or reusing a run with the same inputs), translate B's train, val
-    and test splits, write the distance report and the contact sheet. Returns
+    and test splits, write the distance report and the contact sheet, with the run folder locked
+    (``atdt.engine.lock``; ``wait``: wait for another run holding it). Returns
     {"run", "dataset", "proxy", "training", "distances", "contact_sheet"}."""
     from atdt.engine import make_fabric
+    from atdt.engine.lock import folder_lock
     from atdt.engine.reuse import prepare_run
     from atdt.validate import validate_translation
 
     validate_translation(cfg)
     a_train, b_train = open_training(cfg)
-    fp = prepare_run(Path(cfg.out), translation_inputs(cfg, a_train, b_train), print_fn=print_fn)
-    return translate(cfg, a_train, b_train, fp, make_fabric(cfg.runtime), print_fn)[1]
+    with folder_lock(cfg.out, wait=wait, print_fn=print_fn):
+        fp = prepare_run(Path(cfg.out), translation_inputs(cfg, a_train, b_train), print_fn=print_fn)
+        return translate(cfg, a_train, b_train, fp, make_fabric(cfg.runtime), print_fn)[1]
 
 
 def translate(cfg: TranslateConfig, a_train, b_train, fingerprint: str, fabric, print_fn=print) -> tuple:

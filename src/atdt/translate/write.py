@@ -58,9 +58,12 @@ def _encoded_labels(sample: dict, labels) -> dict[str, np.ndarray]:
 
 
 def _check_root(root: Path, info: dict) -> None:
+    from atdt.data.world import read_info
+    from atdt.world.writer import FORMAT
+
     path = root / "world.json"
     if path.is_file():
-        old = json.loads(path.read_text())
+        old = read_info(path, FORMAT)
         if old.get("translation") != info["translation"]:
             raise ValueError(f"{root} holds another translation ({old.get('translation')}); "
                              "delete it or write elsewhere")

@@ -72,7 +72,9 @@ def _init_worker():
 def _check_root(out: Path, domain: str, size: tuple[int, int]) -> None:
     info = out / "world.json"
     if info.is_file():
-        old = json.loads(info.read_text())
+        from atdt.data.world import read_info
+
+        old = read_info(info, FORMAT)  # a malformed file is named, not a bare JSON or attribute error
         if old.get("domain") != domain or tuple(old.get("size", ())) != tuple(size):
             raise ValueError(
                 f"{out} already holds domain {old.get('domain')!r} at size {old.get('size')}; "

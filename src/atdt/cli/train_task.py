@@ -22,13 +22,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from atdt.config import TaskTrainConfig
-    from atdt.data import load_dataset
-    from atdt.engine import evaluate, make_fabric, train_task_network
-    from atdt.engine.fabric import rank_zero
     from atdt.engine.lock import folder_lock
-    from atdt.engine.reuse import data_key, network_inputs, prepare_run
-    from atdt.report.tables import text_table
-    from atdt.tasks import get_task
     from atdt.typed_config import load_config
     from atdt.validate import output_problem, validate_task_training
 
@@ -52,6 +46,7 @@ def _train(cfg, run_dir) -> int:
 
     from atdt.data import load_dataset
     from atdt.engine import evaluate, make_fabric, train_task_network
+    from atdt.engine.fabric import rank_zero
     from atdt.engine.reuse import data_key, network_inputs, prepare_run
     from atdt.report.tables import text_table
     from atdt.tasks import get_task

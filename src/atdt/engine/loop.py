@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from atdt.config import OptimConfig
+from atdt.data.io import write_text
 from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
 from atdt.engine.schedule import lr_factor
 from atdt.typed_config import save_config
@@ -59,7 +60,7 @@ def truncate_log(path: Path, step: int) -> None:
     lines = path.read_text().splitlines(keepends=True)
     keep = lines[:1] + [row for row in lines[1:] if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= step]
     if len(keep) != len(lines):
-        path.write_text("".join(keep))
+        write_text(path, "".join(keep))
 
 
 def _speed(seconds: float, fabric) -> dict:
@@ -167,7 +168,7 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
         from atdt.typed_config import to_dict
 
         save_checkpoint(final_path, {"model": raw_model.state_dict(), "config": to_dict(config) if config is not None else None,
-                                     "step": steps, "summary": summary})
+                                     "step": steps, "summary": summary}, seal=True)
         last_path.unlink(missing_ok=True)
     fabric.barrier()
     return summary

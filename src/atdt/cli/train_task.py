@@ -23,6 +23,7 @@ def run(args) -> int:
 
     from atdt.config import TaskTrainConfig
     from atdt.data import load_dataset
+    from atdt.data.io import write_text
     from atdt.engine import evaluate, make_fabric, train_task_network
     from atdt.engine.reuse import data_key, network_inputs, prepare_run
     from atdt.report.tables import text_table
@@ -60,7 +61,7 @@ def run(args) -> int:
         scores = evaluate(model.to(fabric.device), val, task, device=fabric.device, progress=cfg.runtime.progress)
         metrics[f"{val.domain}/{d.val_split}"] = scores
         rows.append((f"{val.domain}/{d.val_split}", scores))
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     print(f"run folder: {run_dir}")
     if rows:
         print(text_table(task.name, rows))

@@ -47,6 +47,9 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
     report = SplitReport(split)
     try:
         dataset = load_dataset(name, root, split, **options)
+    except DatasetError as err:  # the split is there but unusable (an id leaving the folder): a problem
+        report.bad.append(str(err))
+        return report
     except (FileNotFoundError, ValueError) as err:
         report.missing = str(err)
         return report

@@ -9,6 +9,7 @@ import torch
 from torch.utils.data import Dataset
 
 from atdt.data.errors import DatasetError
+from atdt.data.ids import check_id
 from atdt.data.io import decode_depth_png, read_ids, read_png16, read_rgb
 from atdt.data.labels import class_ids
 
@@ -44,7 +45,7 @@ class WorldDataset(Dataset):
             have = sorted(p.stem for p in self.root.glob("*.txt"))
             raise FileNotFoundError(f"{self.root} has no split {split!r} (have: {', '.join(have) or 'none'})")
         self.split = split
-        self.ids = split_list.read_text().split()
+        self.ids = [check_id(i, split_list) for i in split_list.read_text().split()]
         self.names = [f"{split}/{i}" for i in self.ids]
         self.domain = f"world/{info['domain']}"
         # a translated dataset (atdt translate) states its labels per split and has no right views

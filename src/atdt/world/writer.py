@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from atdt.data.classes import CLASSES
-from atdt.data.io import encode_depth_png, write_bytes, write_image
+from atdt.data.io import encode_depth_png, output_path, write_bytes, write_image
 from atdt.world.domains import get_domain
 from atdt.world.render import check_size, render
 
@@ -93,6 +93,7 @@ def make_dataset(domain: str, split: str, count: int, size, out, *, workers: int
         raise ValueError(f"count must be >= 1, got {count}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    output_path(out, f"{split}.txt")  # the split names files inside out (ValueError for '..', absolute, links out)
     _check_root(out, domain, size)
     for stale in (out / split).glob("*/.*.tmp"):  # left by a killed run; the sample is redone
         stale.unlink()

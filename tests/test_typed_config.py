@@ -50,6 +50,8 @@ def test_overrides_and_studies_are_bounded_too(tmp_path):
 def test_recursive_aliases_are_refused_and_shared_ones_still_work():
     with pytest.raises(ConfigError, match="x.yaml: a YAML alias refers to a value that contains it"):
         load_yaml("domain_a:\n  options: &o {again: *o}\n", "x.yaml")
+    with pytest.raises(ConfigError, match="deep.yaml: YAML nested too deeply"):  # 20 KB of brackets
+        load_yaml("a: " + "[" * 10_000 + "]" * 10_000, "deep.yaml")
     assert load_yaml("a: &d {name: world}\nb: *d\nc: {<<: *d, root: x}\n", "ok.yaml") == {
         "a": {"name": "world"}, "b": {"name": "world"}, "c": {"name": "world", "root": "x"}}
     assert load_yaml(_laughs(levels=4), "small.yaml")["network"]["decoder_channels"][0][0][0][0] == [1] * 9

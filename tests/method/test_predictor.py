@@ -75,6 +75,9 @@ def test_meta_values_are_range_checked_even_when_the_digest_matches(exported, tm
     path = _edited(exported, tmp_path / "forged.pt", _set("meta", "depth_scale", value), reseal=True)
     with pytest.raises(CheckpointError, match=r"meta.depth_scale must be a finite number > 0"):
         load_predictor(path)
+    path = _edited(exported, tmp_path / "more.pt", _set("meta", "focal_ratio", 2.0), reseal=True)
+    with pytest.raises(CheckpointError, match=r"unknown meta key\(s\) 'focal_ratio'"):
+        load_predictor(path)
 
 
 def test_a_predictor_of_the_previous_format_says_how_to_export_it_again(exported, tmp_path):

@@ -37,7 +37,10 @@ def _loader(dataset, sampler, batch_size, num_workers, collate_fn):
 
 def log_row(path: Path, row: dict) -> None:
     """Append ``row`` to the CSV log; a log begun by another version of atdt keeps its header
-    (columns it lacks are left out, columns the row lacks stay empty)."""
+    (columns it lacks are left out, columns the row lacks stay empty). A link at ``path`` is
+    replaced by a new log, never appended through."""
+    if path.is_symlink():
+        path.unlink()
     new = not path.is_file() or path.stat().st_size == 0
     path.parent.mkdir(parents=True, exist_ok=True)
     if new:

@@ -67,13 +67,16 @@ def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_t
 
 def check_meta(meta, path) -> dict:
     """The predictor's ``meta`` values in range, else CheckpointError naming the file: depth_scale
-    (f_B / f_A, multiplies every depth) a finite number > 0."""
+    (f_B / f_A, multiplies every depth) a finite number > 0; no key atdt does not know."""
     import math
 
     from atdt.engine.checkpoint import CheckpointError
 
     if not isinstance(meta, dict):
         raise CheckpointError(path, f"meta must be a mapping, got {meta!r}")
+    unknown = sorted(set(meta) - {"depth_scale"}, key=str)
+    if unknown:
+        raise CheckpointError(path, f"unknown meta key(s) {', '.join(map(repr, unknown))}; valid keys: depth_scale")
     scale = meta.get("depth_scale", 1.0)
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
         raise CheckpointError(path, f"meta.depth_scale must be a finite number > 0 (the focal ratio f_B / f_A), "

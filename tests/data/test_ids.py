@@ -88,6 +88,10 @@ def test_writers_refuse_targets_outside_their_folder_even_through_links(tiny_wor
     assert main(["world", "make", "--domain", "clean", "--split", "../escaped", "--count", "1", "--size", "32x64",
                  "--out", str(tmp_path / "w"), "--quiet"]) == 2
     assert not (tmp_path / "escaped").exists() and not list(tmp_path.rglob("*.txt"))
+    (tmp_path / "w" / "val").symlink_to(elsewhere, target_is_directory=True)  # a split folder linking out
+    assert main(["world", "make", "--domain", "clean", "--split", "val", "--count", "1", "--size", "32x64",
+                 "--out", str(tmp_path / "w"), "--quiet"]) == 2
+    assert not any(elsewhere.iterdir())
 
 
 def test_translate_refuses_an_escaping_id_before_training(planted, tiny_world, tmp_path):

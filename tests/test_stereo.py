@@ -81,3 +81,19 @@ def test_workers_are_validated_like_everywhere_else(tmp_path, capsys):
         assert exit_.value.code == 2 and "--workers: expected an integer >= 1, got 0" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
     assert main(["world", "make", "--domain", "camera", "--count", "1", "--out", str(tmp_path / "file")]) == 2
+
+
+def test_proxy_depth_never_replaces_a_file_the_dataset_reads(tiny_world, tmp_path):
+    import shutil
+
+    from atdt.data import load_dataset
+    from atdt.stereo import write_proxy_depth
+
+    root = tmp_path / "camera"
+    shutil.copytree(tiny_world / "camera", root)
+    (root / "train.txt").write_text("000000\nimage/000000\n")  # the second map's name is the first's image
+    image = root / "train" / "image" / "000000.png"
+    before = image.read_bytes()
+    with pytest.raises(ValueError, match=f"would overwrite the input {image}"):
+        write_proxy_depth(load_dataset("world", root, "train"), root, progress=False)
+    assert image.read_bytes() == before and not (root / "train" / "000000.png").exists()  # refused before any work

@@ -5,7 +5,6 @@ disparities agree, convert to metric depth with the camera."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -69,7 +68,7 @@ def label_error(proxy: np.ndarray, exact: np.ndarray, max_depth: float = 100.0) 
 def _one(job):
     """One pair -> its proxy map; a bad pair comes back as {"error": DatasetError} instead of
     raising inside the pool (which aborted the process while OpenCV threads were still matching)."""
-    dataset, i, out, has_depth = job
+    dataset, i, target, has_depth = job
     from atdt.data.errors import DatasetError
     from atdt.data.io import encode_depth_png, write_image
 
@@ -78,7 +77,7 @@ def _one(job):
     except DatasetError as err:
         return {"error": err}
     depth, info = proxy_depth(left, right, camera)
-    write_image(Path(out) / f"{dataset.names[i]}.png", encode_depth_png(depth))
+    write_image(target, encode_depth_png(depth))
     if has_depth:
         info.update(label_error(depth, dataset[i]["depth"].numpy()))
     return info
@@ -92,13 +91,17 @@ def write_proxy_depth(dataset, out_dir, *, workers: int = 1, progress: bool = Tr
     from tqdm import tqdm
 
     from atdt.data.errors import DatasetError
+    from atdt.data.io import check_outputs, output_path
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
     if len(dataset) == 0:
         raise ValueError(f"{dataset.domain}: no samples to compute proxy depth for")
     has_depth = "depth" in dataset.labels
-    jobs = [(dataset, i, out_dir, has_depth) for i in range(len(dataset))]
+    # every target inside out_dir, none the same file as another or as a file the dataset reads
+    targets = [output_path(out_dir, f"{name}.png") for name in dataset.names]
+    check_outputs(targets, [p for i in range(len(dataset)) for p in dataset.files(i)])
+    jobs = [(dataset, i, targets[i], has_depth) for i in range(len(dataset))]
     pool = ThreadPool(workers)  # OpenCV releases the GIL while matching
     try:
         infos = list(tqdm(pool.imap(_one, jobs), total=len(jobs), desc="proxy depth", unit="img",

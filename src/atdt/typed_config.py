@@ -4,8 +4,9 @@ overrides, and written back.
 ``from_dict`` builds a dataclass tree from plain data and fails loudly on a key the dataclass
 does not declare, naming the key and the valid choices. ``load_config`` reads a YAML file (which
 states only what differs from the defaults, and may name a ``base:`` file) and applies
-command-line overrides such as ``n1.steps=300`` or ``domain_b.limit=200``. The schema itself, what
-an experiment can set, is ``atdt.config``.
+command-line overrides such as ``n1.steps=300`` or ``domain_b.limit=200``. YAML is read by
+``load_yaml``, which refuses aliases that expand beyond ``MAX_YAML_NODES`` values before expanding
+them. The schema itself, what an experiment can set, is ``atdt.config``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,65 @@ INT_LIMIT = 2**63  # integers beyond int64 overflow in torch and numpy
 
 class ConfigError(ValueError):
     """A config file or override that does not fit the typed schema."""
+
+
+MAX_YAML_NODES = 100_000  # values a YAML text may expand to through its aliases (a config has a few hundred)
+
+
+def _children(node) -> list:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _check_expansion(root, source) -> None:
+    """ConfigError if the composed YAML (aliases are shared nodes) would expand to more than
+    MAX_YAML_NODES values, or refers to itself: counted once per node over the graph, so
+    nested anchors (a "billion laughs") are refused before anything expands them."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path: meeting one again is a cycle
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in _children(node))
+            if sizes[id(node)] > MAX_YAML_NODES:
+                raise ConfigError(f"{source}: its YAML aliases expand to more than {MAX_YAML_NODES} values (nested "
+                                  "anchors); refusing to expand it")
+            continue
+        if id(node) in sizes:
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                raise ConfigError(f"{source}: a YAML alias refers to a value that contains it (a recursive structure)")
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def load_yaml(text: str, source, what: str = "invalid YAML") -> Any:
+    """``yaml.safe_load`` with bounded resources: the document is composed, its expanded size
+    checked (``_check_expansion``), then built. Errors are ConfigError naming ``source`` (and
+    where a syntax error lies: line and column)."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, source)
+        return loader.construct_document(node)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{source}: {what}: {_yaml_problem(err)}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: YAML nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -121,17 +181,12 @@ def to_dict(config: Any) -> Any:
 
 def parse_override(text: str) -> tuple[list[str], Any]:
     """``"n1.optim.lr=1e-3"`` -> (["n1", "optim", "lr"], 0.001); values are parsed as YAML."""
-    import yaml
-
     if "=" not in text:
         raise ConfigError(f"override {text!r} is not of the form key=value")
     key, raw = text.split("=", 1)
     if not key:
         raise ConfigError(f"override {text!r} has an empty key")
-    try:
-        return key.split("."), yaml.safe_load(raw) if raw else ""
-    except yaml.YAMLError as err:
-        raise ConfigError(f"override {text!r}: the value is not valid YAML ({_yaml_problem(err)})") from None
+    return key.split("."), load_yaml(raw, f"override {text!r}", what="the value is not valid YAML") if raw else ""
 
 
 def _yaml_problem(err) -> str:
@@ -141,15 +196,12 @@ def _yaml_problem(err) -> str:
 
 
 def read_yaml(path: Path):
-    """The plain data of a YAML file; ConfigError naming the file, line and column if it is not YAML."""
-    import yaml
-
+    """The plain data of a YAML file (``load_yaml``); ConfigError naming the file if it is not text."""
     try:
-        return yaml.safe_load(Path(path).read_text())
+        text = Path(path).read_text()
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a text file (a YAML config was expected)") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(err)}") from None
+    return load_yaml(text, path)
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
@@ -206,4 +258,6 @@ def _base_file(path: Path, base, chain: tuple) -> Path:
 def save_config(config: Any, path: str | Path) -> None:
     import yaml
 
-    Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+    from atdt.data.io import write_text
+
+    write_text(path, yaml.safe_dump(to_dict(config), sort_keys=False))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from atdt.config import (CycleGANConfig, DataConfig, ExperimentConfig, GANTrainConfig, NetworkConfig, RuntimeConfig,
                          TaskTrainConfig, TrainConfig, TranslateConfig)
+from atdt.data.ids import leaves_folder
 from atdt.typed_config import ConfigError
 
 SEED_LIMIT = 2**32  # numpy's seeds: 0 .. 2**32 - 1
@@ -219,8 +220,7 @@ def validate_experiment(cfg: ExperimentConfig) -> None:
     from atdt.tasks import TASKS
 
     problems: list[str] = []
-    name = Path(cfg.name)
-    if not cfg.name.strip() or name.is_absolute() or ".." in name.parts:
+    if not cfg.name.strip() or leaves_folder(cfg.name):  # the same rule as a sample id under its root
         problems.append(f"name: must be a relative folder name under out/, got {cfg.name!r}")
     for folder in (Path(cfg.out), Path(cfg.out) / cfg.name):
         if (problem := output_problem(folder)) is not None:

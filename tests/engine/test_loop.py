@@ -167,3 +167,17 @@ def test_loader_workers_feed_the_same_batches_across_epochs(tiny_world, tmp_path
     _train(tiny_world, tmp_path / "workers", steps=7, num_workers=2)
     main, workers = logged(tmp_path / "main"), logged(tmp_path / "workers")
     assert len(main) == 7 and all(abs(a - b) < 1e-5 for a, b in zip(main, workers))
+
+
+def test_a_link_planted_at_the_log_is_replaced_not_appended_through(tmp_path):
+    from atdt.engine.training_log import log_row
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    log = tmp_path / "logs" / "train.csv"
+    log.parent.mkdir()
+    log.symlink_to(victim)
+    log_row(log, {"step": 1, "loss": 0.5})
+    log_row(log, {"step": 2, "loss": 0.25})
+    assert victim.read_text() == "precious\n" and not log.is_symlink()
+    assert log.read_text().splitlines() == ["step,loss", "1,0.5", "2,0.25"]

@@ -102,8 +102,12 @@ def test_load_cyclegan_returns_the_trained_weights_and_names_a_file_that_does_no
     assert all(torch.equal(x, y) for x, y in zip(trained.state_dict().values(), loaded.state_dict().values()))
     payload = load_checkpoint(final)
     payload["network"]["width"] = 16  # weights of width 8 no longer fit
+    save_checkpoint(tmp_path / "edited.ckpt", payload)  # with the digest of the file as trained
+    with pytest.raises(CheckpointError, match="edited.ckpt: its settings or weights were changed"):
+        load_cyclegan(tmp_path / "edited.ckpt")
+    del payload["digest"]  # as a file from before digests: the settings are checked against the weights
     save_checkpoint(tmp_path / "wrong.ckpt", payload)
-    with pytest.raises(CheckpointError, match="wrong.ckpt.*not a CycleGAN"):
+    with pytest.raises(CheckpointError, match="wrong.ckpt.*not a CycleGAN.*of another shape"):
         load_cyclegan(tmp_path / "wrong.ckpt")
 
 

@@ -2,7 +2,9 @@
 
 Outputs are named after the image (`street.png` -> `street_semantic.png/.npy`); images that share
 a name (`a/street.png b/street.png`) keep their folders under --out (`a/street_semantic.png`,
-`b/street_semantic.png`), so no output overwrites another.
+`b/street_semantic.png`), so no output overwrites another. An output that would replace one of
+the images (or the predictor) is refused before anything is written; every file is written
+atomically, replacing a link at its name instead of writing through it.
 
 Example: atdt predict runs/demo/dep2sem/seed0/atdt_predictor.pt street.png --out predictions/
 """
@@ -34,26 +36,29 @@ def output_names(images: list[Path]) -> list[str]:
 
 
 def run(args) -> int:
-    import numpy as np
     import torch
 
     from atdt.cli.common import output_folder
-    from atdt.data.io import read_rgb, write_image
+    from atdt.data.io import check_outputs, output_path, read_rgb, write_array, write_image
     from atdt.engine import default_device
     from atdt.engine.evaluate import predict
     from atdt.method.predictor import load_predictor
 
-    images = list(dict.fromkeys(Path(p).resolve() for p in args.images))  # the same file twice is one image
+    given = [Path(p) for p in args.images]
+    images = list(dict.fromkeys(p.resolve() for p in given))  # the same file twice is one image
     out = output_folder(args.out)
     device = default_device()
     model, task = load_predictor(args.run, device)
-    for path, name in zip(images, output_names(images)):
+    # every output inside --out, and none replaces an image, the predictor or another output
+    bases = [f"{name}_{task.name}" for name in output_names(images)]
+    targets = [(output_path(out, f"{b}.png"), output_path(out, f"{b}.npy")) for b in bases]
+    check_outputs([p for pair in targets for p in pair], [*given, *images, Path(args.run)])
+    for path, (png, npy) in zip(images, targets):
         image = torch.from_numpy(read_rgb(path)).permute(2, 0, 1).float().div(255.0)[None].to(device)
         with torch.no_grad():
             # an AT/DT export carries the focal ratio f_B / f_A of its domains
             pred = predict(model, image, task, getattr(model, "depth_scale", 1.0))[0].cpu()
-        base = out / f"{name}_{task.name}"
-        write_image(base.with_name(base.name + ".png"), task.colourise(pred))
-        np.save(base.with_name(base.name + ".npy"), pred.numpy())
-        print(f"{path} -> {base}.png/.npy")
+        write_image(png, task.colourise(pred))
+        write_array(npy, pred.numpy())
+        print(f"{path} -> {png.parent / png.stem}.png/.npy")
     return 0

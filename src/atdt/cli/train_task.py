@@ -45,6 +45,7 @@ def _train(cfg, run_dir) -> int:
     import json
 
     from atdt.data import load_dataset
+    from atdt.data.io import write_text
     from atdt.engine import evaluate, make_fabric, train_task_network
     from atdt.engine.fabric import rank_zero
     from atdt.engine.reuse import data_key, network_inputs, prepare_run
@@ -75,7 +76,7 @@ def _train(cfg, run_dir) -> int:
                           split=d.val_split)
         metrics[f"{val.domain}/{d.val_split}"] = scores
         rows.append((f"{val.domain}/{d.val_split}", scores))
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     print(f"run folder: {run_dir}")
     if rows:
         print(text_table(task.name, rows))

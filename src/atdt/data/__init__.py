@@ -34,6 +34,9 @@ def load_dataset(name: str, root, split: str, *, limit: int | None = None, depth
     """
     if name not in FORMATS:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(sorted(FORMATS))}")
+    from atdt.data.ids import check_id
+
+    check_id(str(split), root, "split")  # a split names files below root, like a sample id
     module_name, attr = FORMATS[name].split(":")
     dataset = getattr(importlib.import_module(module_name), attr)(root, split, **options)
     if depth_root is not None:

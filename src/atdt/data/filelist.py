@@ -10,6 +10,7 @@ from pathlib import Path
 from atdt.data.encodings import rgb24_to_depth
 from atdt.data.errors import DatasetError
 from atdt.data.files import FileDataset, Record, strict_ids
+from atdt.data.ids import check_id
 from atdt.data.io import decode_depth_png, read_image, read_png16, read_rgb
 from atdt.data.labels import class_ids
 
@@ -36,7 +37,7 @@ class FileListDataset(FileDataset):
             if len(parts) < 2:
                 raise DatasetError(list_path, f"line {n}: expected left;right;semantic;depth[;normals], got {line!r}")
             parts += [""] * (4 - len(parts))
-            left, right, semantic, depth = (root / p if p else None for p in parts[:4])
+            left, right, semantic, depth = (root / check_id(p, list_path, "path", n) if p else None for p in parts[:4])
             if semantic is None:
                 labels.discard("semantic")
             if depth is None:

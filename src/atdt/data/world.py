@@ -10,6 +10,7 @@ from torch.utils.data import Dataset
 
 from atdt.data.camera import camera_values
 from atdt.data.errors import DatasetError
+from atdt.data.ids import check_id
 from atdt.data.io import decode_depth_png, read_ids, read_png16, read_rgb
 from atdt.data.labels import class_ids
 
@@ -65,7 +66,7 @@ class WorldDataset(Dataset):
             raise FileNotFoundError(f"{self.root} has no split {split!r} (have: {', '.join(have) or 'none'})")
         self.split = split
         try:
-            self.ids = split_list.read_text().split()
+            self.ids = [check_id(i, split_list) for i in split_list.read_text().split()]
         except UnicodeDecodeError:
             raise DatasetError(split_list, "not a text file (a split list names one sample id a line)") from None
         twice = sorted({i for i in self.ids if self.ids.count(i) > 1}) if len(set(self.ids)) < len(self.ids) else []

@@ -3,10 +3,15 @@
 Every file is loaded with ``weights_only=True``: a checkpoint holds tensors and plain data
 (dicts, lists, numbers, strings), never pickled code, so opening someone else's file cannot run
 anything. A file that is not a checkpoint raises CheckpointError naming it and the problem.
+Finished networks and exported predictors are sealed with a digest of their settings and
+weights (``save_checkpoint(..., seal=True)``), so an edited file is refused, and networks are
+rebuilt through ``build_checked``: settings checked against the weights' shapes on the meta
+device before anything is allocated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import pickle
 import zipfile
@@ -48,10 +53,49 @@ def network_to_build(network, run_dir):
     return network
 
 
-def save_checkpoint(path: str | Path, payload: dict) -> None:
+def save_checkpoint(path: str | Path, payload: dict, *, seal: bool = False) -> None:
+    """Written atomically. ``seal``: store ``digest`` (``payload_digest``) so that a setting or a
+    weight edited afterwards is refused on loading (finished networks and exported predictors)."""
+    if seal:
+        payload = {**payload, "digest": payload_digest(payload)}
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     write_bytes(path, buffer.getvalue())
+
+
+def payload_digest(payload: dict) -> str:
+    """SHA-256 over everything a checkpoint holds but its ``digest``: plain values by type and
+    repr, dict keys in a fixed order, tensors by dtype, shape and bytes."""
+    h = hashlib.sha256()
+
+    def feed(value) -> None:
+        if isinstance(value, torch.Tensor):
+            t = value.detach().cpu().contiguous()
+            h.update(f"T{t.dtype}{tuple(t.shape)}:".encode())
+            h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+        elif isinstance(value, dict):
+            h.update(b"D%d:" % len(value))
+            for key in sorted(value, key=repr):
+                feed(key)
+                feed(value[key])
+        elif isinstance(value, (list, tuple)):
+            h.update(b"L%d:" % len(value))
+            for item in value:
+                feed(item)
+        else:
+            text = f"{type(value).__name__}:{value!r}".encode()
+            h.update(b"V%d:" % len(text) + text)
+
+    feed({k: v for k, v in payload.items() if k != "digest"})
+    return h.hexdigest()
+
+
+def check_digest(payload: dict, path) -> None:
+    """CheckpointError naming the file if it carries a digest its contents no longer match."""
+    if "digest" in payload and payload["digest"] != payload_digest(payload):
+        raise CheckpointError(path, "its settings or weights were changed after it was written (the digest it "
+                                    "stores does not match them); it would predict wrongly, so it is not loaded. "
+                                    "Use the file atdt wrote, or train/export it again")
 
 
 def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
@@ -82,6 +126,7 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
         raise CheckpointError(path, f"corrupt or truncated checkpoint ({first})") from None
     if not isinstance(payload, dict):
         raise CheckpointError(path, f"holds a {type(payload).__name__}, not an atdt checkpoint (a dict)")
+    check_digest(payload, path)
     return payload
 
 
@@ -97,6 +142,31 @@ def rebuilding(path, what: str):
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CheckpointError(path, f"not {what} that rebuilds from its config ({first})") from None
+
+
+def build_checked(path, what: str, build: Callable[[], torch.nn.Module], state) -> torch.nn.Module:
+    """``build()`` filled with the weights ``state``, its settings checked against them first:
+    the module is built on the meta device (no memory), its weights' names and shapes compared
+    with ``state``'s, and only a match is made real. A file of a few bytes whose settings ask
+    for a huge network is refused (CheckpointError) before anything large is allocated."""
+    with rebuilding(path, what):
+        with torch.device("meta"):  # tensors made here have shapes, no storage: build() imports nothing new
+            model = build()
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise CheckpointError(path, f"not {what}: its weights are not a mapping of names to tensors")
+        expected = model.state_dict()
+        missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+        wrong = [f"{k} {tuple(state[k].shape)} (its settings make {tuple(v.shape)})"
+                 for k, v in expected.items() if k in state and state[k].shape != v.shape]
+        if missing or unexpected or wrong:
+            problems = [f"{len(missing)} weight(s) missing ({', '.join(missing[:3])})" if missing else "",
+                        f"{len(unexpected)} unexpected ({', '.join(unexpected[:3])})" if unexpected else "",
+                        f"{len(wrong)} of another shape ({'; '.join(wrong[:3])})" if wrong else ""]
+            raise CheckpointError(path, f"not {what}: its settings do not match its weights: "
+                                        + ", ".join(p for p in problems if p))
+        model = model.to_empty(device="cpu")
+        model.load_state_dict(state)
+    return model
 
 
 def stored_network(settings: dict):
@@ -118,7 +188,5 @@ def load_finished(run_dir, what: str, build: Callable[[dict], torch.nn.Module]) 
         raise FileNotFoundError(f"{run_dir} holds no finished network (no {path})")
     payload = load_checkpoint(path)
     config = payload.get("config") or {}
-    with rebuilding(path, what):
-        model = build(config)
-        model.load_state_dict(payload["model"])
+    model = build_checked(path, what, lambda: build(config), payload.get("model"))
     return model.eval(), config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 
@@ -32,7 +33,11 @@ def predict(model: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor,
             depth_scale: float = 1.0) -> torch.Tensor:
     """The task's prediction for images (B, 3, H, W). Depth is multiplied by ``depth_scale``, the
     focal-length ratio f_target / f_source of a network trained on one camera and applied to
-    another: the one place where that rescaling happens."""
+    another: the one place where that rescaling happens, so the one place it is checked (a negative
+    or NaN factor would give negative or NaN depths)."""
+    if isinstance(depth_scale, bool) or not isinstance(depth_scale, (int, float)) or not math.isfinite(depth_scale) \
+            or depth_scale <= 0:
+        raise ValueError(f"depth_scale must be a finite number > 0, got {depth_scale!r}")
     pred = task.predict(model(images))
     return pred * depth_scale if task.name == "depth" else pred
 

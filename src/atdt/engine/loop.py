@@ -157,7 +157,7 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
             log.images(render_preview(preview, raw_model, fabric), steps)
         log.close()
         save_checkpoint(final_path, {"model": raw_model.state_dict(), "config": to_dict(config) if config is not None else None,
-                                     "step": steps, "summary": summary})
+                                     "step": steps, "summary": summary}, seal=True)
         last_path.unlink(missing_ok=True)
     fabric.barrier()
     return summary

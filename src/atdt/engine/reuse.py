@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from atdt.config import DataConfig, RuntimeConfig, TrainConfig
+from atdt.data.io import write_text
 from atdt.engine.checkpoint import final_checkpoint, is_finished
 from atdt.typed_config import to_dict
 
@@ -111,8 +112,8 @@ def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, sea
             print_fn(f"  {run_dir.name}: restored the earlier run with these inputs from {keep}")
     if primary and (not marker.is_file() or marker.read_text().strip() != fp):
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / INPUTS).write_text(json.dumps(inputs, indent=1, sort_keys=True, default=str) + "\n")
-        marker.write_text(fp + "\n")
+        write_text(run_dir / INPUTS, json.dumps(inputs, indent=1, sort_keys=True, default=str) + "\n")
+        write_text(marker, fp + "\n")
     donor = adopt_finished(run_dir, fp, search_root) if primary and search_root is not None else None
     state = f"reused (same inputs as {donor})" if donor else "reused" if is_finished(run_dir) else (
         "resuming" if final_checkpoint(run_dir).with_name("last.ckpt").is_file() else "training")

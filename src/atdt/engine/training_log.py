@@ -16,12 +16,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from atdt.data.io import write_text
+
 TENSORBOARD = "tensorboard"  # logs/<this>/: the event files of one run folder
 
 
 def log_row(path: Path, row: dict) -> None:
     """Append ``row`` to the CSV log; a log begun by another version of atdt keeps its header
-    (columns it lacks are left out, columns the row lacks stay empty)."""
+    (columns it lacks are left out, columns the row lacks stay empty). A link at ``path`` is
+    replaced by a new log, never appended through."""
+    if path.is_symlink():
+        path.unlink()
     new = not path.is_file() or path.stat().st_size == 0
     path.parent.mkdir(parents=True, exist_ok=True)
     if new:
@@ -44,7 +49,7 @@ def truncate_log(path: Path, step: int) -> None:
     lines = path.read_text().splitlines(keepends=True)
     keep = lines[:1] + [row for row in lines[1:] if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= step]
     if len(keep) != len(lines):
-        path.write_text("".join(keep))
+        write_text(path, "".join(keep))
 
 
 class TrainingLog:

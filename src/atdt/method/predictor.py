@@ -41,13 +41,14 @@ def skip_stages(n2) -> nn.Module | None:
     return encoder.first(len(encoder.out_channels) - 1)
 
 
-FORMAT = 2  # 1 pickled the module itself; 2 stores weights and the settings that rebuild it
+FORMAT = 3  # 1 pickled the module itself; 2 stored weights and the settings that rebuild them; 3 seals them with a digest
 
 
 def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_target: str, network, transfer,
                      meta: dict | None = None) -> Path:
     """One file: E1, G and D2's weights plus what rebuilds them (the tasks, the network config
-    shared by N1 and N2, G's settings and channels); no pickled code, so it loads weights-only."""
+    shared by N1 and N2, G's settings and channels) and a digest of all of it; no pickled code,
+    so it loads weights-only, and an edited setting or weight is refused instead of predicting wrongly."""
     from atdt.engine.checkpoint import save_checkpoint
     from atdt.typed_config import to_dict
 
@@ -58,28 +59,56 @@ def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_t
         "network": to_dict(network), "transfer": {**g, "in_channels": predictor.g.in_channels,
                                                   "out_channels": predictor.g.out_channels},
         "state_dict": {k: v.cpu() for k, v in predictor.state_dict().items()},
-        "meta": {"depth_scale": predictor.depth_scale, **(meta or {})},
-    })
+        "meta": check_meta({"depth_scale": predictor.depth_scale, **(meta or {})}, path),
+    }, seal=True)
     return path
 
 
+def check_meta(meta, path) -> dict:
+    """The predictor's ``meta`` values in range, else CheckpointError naming the file: depth_scale
+    (f_B / f_A, multiplies every depth) a finite number > 0; no key atdt does not know."""
+    import math
+
+    from atdt.engine.checkpoint import CheckpointError
+
+    if not isinstance(meta, dict):
+        raise CheckpointError(path, f"meta must be a mapping, got {meta!r}")
+    unknown = sorted(set(meta) - {"depth_scale"}, key=str)
+    if unknown:
+        raise CheckpointError(path, f"unknown meta key(s) {', '.join(map(repr, unknown))}; valid keys: depth_scale")
+    scale = meta.get("depth_scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+        raise CheckpointError(path, f"meta.depth_scale must be a finite number > 0 (the focal ratio f_B / f_A), "
+                                    f"got {scale!r}")
+    return meta
+
+
 def _rebuild(payload: dict, path) -> ATDTPredictor:
-    from atdt.engine.checkpoint import CheckpointError, rebuilding, stored_network
+    from atdt.engine.checkpoint import CheckpointError, build_checked, rebuilding, stored_network
     from atdt.networks import TransferNetwork, build_task_network
 
     if payload.get("format") != FORMAT:
-        raise CheckpointError(path, f"AT/DT predictor format {payload.get('format')!r}, this atdt reads {FORMAT}; "
+        old = payload.get("format") in (1, 2)
+        raise CheckpointError(path, f"AT/DT predictor format {payload.get('format')!r}, this atdt reads {FORMAT}"
+                                    + (" (files now carry a digest of their settings and weights); export it again: "
+                                       f"delete {Path(path).parent / 'results.json'} and rerun the experiment's "
+                                       "`atdt run` (its trained networks are reused)" if old else ""))
+    if "digest" not in payload:
+        raise CheckpointError(path, "an AT/DT predictor without its digest (settings or weights cannot be verified); "
                                     "export it again with `atdt run`")
+    meta = check_meta(payload.get("meta", {}), path)
     with rebuilding(path, "an AT/DT predictor"):
         network = stored_network(payload["network"])
         g_cfg = dict(payload["transfer"])
-        n1 = build_task_network(network, get_task(payload["task_source"]).out_channels)
-        n2 = build_task_network(network, get_task(payload["task"]).out_channels)
-        g = TransferNetwork(g_cfg.pop("in_channels"), g_cfg.pop("out_channels"), **g_cfg)
-        predictor = ATDTPredictor(n1.encoder, g, n2.decoder, e2_skips=skip_stages(n2),
-                                  depth_scale=float(payload["meta"].get("depth_scale", 1.0)))
-        predictor.load_state_dict(payload["state_dict"])
-    return predictor
+        t1, t2 = get_task(payload["task_source"]).out_channels, get_task(payload["task"]).out_channels
+
+    def build() -> ATDTPredictor:
+        n1, n2 = build_task_network(network, t1), build_task_network(network, t2)
+        g_kw = dict(g_cfg)
+        g = TransferNetwork(g_kw.pop("in_channels"), g_kw.pop("out_channels"), **g_kw)
+        return ATDTPredictor(n1.encoder, g, n2.decoder, e2_skips=skip_stages(n2), depth_scale=float(meta.get("depth_scale", 1.0)))
+
+    return build_checked(path, "an AT/DT predictor", build, payload.get("state_dict"))
 
 
 def load_predictor(path, device=None) -> tuple[nn.Module, Task]:

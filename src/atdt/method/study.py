@@ -42,7 +42,7 @@ from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 
 from atdt.config import ExperimentConfig
-from atdt.typed_config import ConfigError, from_dict, load_config
+from atdt.typed_config import ConfigError, from_dict, load_config, load_yaml
 
 
 @dataclass(frozen=True)
@@ -178,14 +178,8 @@ def study_from_dict(data: dict, where: str = "study") -> Study:
 
 
 def load_study(path: str | Path) -> Study:
-    import yaml
-
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({err})") from None
-    return study_from_dict(data, str(path))
+    return study_from_dict(load_yaml(path.read_text(), path) or {}, str(path))
 
 
 def studies_dir() -> Path:
@@ -243,8 +237,9 @@ def _record_wall_time(cfg: ExperimentConfig, study: Study, point: Point, seconds
     ledger = Path(cfg.out) / study.name / "wall_times.json"
     times = json.loads(ledger.read_text()) if ledger.is_file() else {}
     times.setdefault(point.name, []).append(round(seconds, 1))
-    ledger.parent.mkdir(parents=True, exist_ok=True)
-    ledger.write_text(json.dumps(times, indent=1) + "\n")
+    from atdt.data.io import write_text
+
+    write_text(ledger, json.dumps(times, indent=1) + "\n")
     return sum(times[point.name])
 
 

@@ -4,6 +4,7 @@ setting; lines over a grid key, as the transfer level of Fig. 4)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
@@ -146,11 +147,14 @@ def _save(fig, path, pad: float = 1.08) -> Path:
     """Lay out, write (creating the folder) and close a figure; returns its path."""
     import matplotlib.pyplot as plt
 
+    from atdt.data.io import write_bytes
+
     fig.tight_layout(pad=pad)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=110, format=path.suffix.lstrip(".") or "png")
     plt.close(fig)
+    write_bytes(path, buffer.getvalue())  # atomically, like every output
     return path
 
 

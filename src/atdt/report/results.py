@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+from atdt.data.io import write_text
 from atdt.method.methods import labels
 from atdt.report.tables import markdown_table
 
@@ -64,8 +65,8 @@ def stored_results(folder: Path, key: str) -> dict | None:
 
 def write_seed_results(results: dict, folder: Path) -> None:
     folder = Path(folder)
-    (folder / "results.json").write_text(json.dumps(results, indent=2, default=float))
-    (folder / "results.md").write_text(render_markdown(results))
+    write_text(folder / "results.json", json.dumps(results, indent=2, default=float))
+    write_text(folder / "results.md", render_markdown(results))
 
 
 def _mean_std(values: list):
@@ -103,6 +104,6 @@ def write_aggregate(per_seed: list[dict], root: Path) -> dict:
     """``aggregate`` into root/results.json|md."""
     agg = aggregate(per_seed, root)
     Path(root).mkdir(parents=True, exist_ok=True)
-    (Path(root) / "results.json").write_text(json.dumps(agg, indent=2, default=float))
-    (Path(root) / "results.md").write_text(render_markdown(agg, agg["std"], f"seed{per_seed[0]['seed']}/figures"))
+    write_text(Path(root) / "results.json", json.dumps(agg, indent=2, default=float))
+    write_text(Path(root) / "results.md", render_markdown(agg, agg["std"], f"seed{per_seed[0]['seed']}/figures"))
     return agg

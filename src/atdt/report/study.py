@@ -17,6 +17,7 @@ import math
 import os
 from pathlib import Path
 
+from atdt.data.io import write_text
 from atdt.method.methods import METHODS
 from atdt.report.paper import PAPER_NOTES, PAPER_ON_A, PAPER_TABLES
 from atdt.report.results import LABELS, scored_splits
@@ -312,9 +313,7 @@ def write_study_report(study, points: list, doc, *, command: str, assets=None, j
         numbers["tables"][table] = {"title": title, "task": task, "metrics": list(metrics),
                                     "settings": [_numbers(p, task, metrics) for p in pts]}
     lines += _see_also(study.see_also, doc)
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text("\n".join(lines))
+    write_text(doc, "\n".join(lines))
     json_path = Path(json_path) if json_path is not None else assets / f"{study.name}.json"
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(numbers, indent=1, default=float, allow_nan=True) + "\n")
+    write_text(json_path, json.dumps(numbers, indent=1, default=float, allow_nan=True) + "\n")
     return {"doc": doc, "json": json_path, "charts": charts}

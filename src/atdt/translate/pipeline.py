@@ -69,6 +69,7 @@ def translate(cfg: TranslateConfig, a_train, b_train, fingerprint: str, fabric, 
     """Train (or load) CycleGAN in ``cfg.out``, write "B like A" there and report; the run folder
     is prepared (``prepare_run``). Returns (the CycleGAN networks, the dict of ``run_translation``)."""
     from atdt.data import load_dataset
+    from atdt.data.io import write_text
     from atdt.translate.report import contact_sheet, distance_report, format_distances
     from atdt.translate.train import train_cyclegan
     from atdt.translate.write import write_b_like_a
@@ -89,7 +90,7 @@ def translate(cfg: TranslateConfig, a_train, b_train, fingerprint: str, fabric, 
     like_test = load_dataset("world", written["root"], b.test_split)
     report = {"run": str(run), "dataset": written["root"], "split": b.test_split,
               **distance_report(a_train, b_test, like_test, cfg.report_limit)}
-    (run / "distances.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_text(run / "distances.json", json.dumps(report, indent=2) + "\n")
     print_fn(format_distances(report))
     sheet = None
     if cfg.sheet_rows:

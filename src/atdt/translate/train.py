@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from atdt.config import CycleGANConfig, GANTrainConfig
-from atdt.engine.checkpoint import final_checkpoint, load_checkpoint, rebuilding, save_checkpoint
+from atdt.engine.checkpoint import build_checked, final_checkpoint, load_checkpoint, rebuilding, save_checkpoint
 from atdt.engine.loop import NonFiniteLoss
 from atdt.engine.training_log import TrainingLog, render_preview
 from atdt.networks.cyclegan import CycleGAN
@@ -251,7 +251,7 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     log.images(render_preview(preview, nets, fabric), train.steps)
     log.close()
     save_checkpoint(final_path, {"model": nets.state_dict(), "network": to_dict(network), "step": train.steps,
-                                 "config": to_dict(config) if config is not None else None, "summary": summary})
+                                 "config": to_dict(config) if config is not None else None, "summary": summary}, seal=True)
     last_path.unlink(missing_ok=True)
     return nets.eval(), summary
 
@@ -260,6 +260,5 @@ def load_cyclegan(path) -> CycleGAN:
     """The networks of a finished translation run (``<run>/checkpoints/final.ckpt``), on CPU, in eval mode."""
     payload = load_checkpoint(path)
     with rebuilding(path, "a CycleGAN"):
-        nets = CycleGAN(**payload["network"])
-        nets.load_state_dict(payload["model"])
-    return nets.eval()
+        network = dict(payload["network"])
+    return build_checked(path, "a CycleGAN", lambda: CycleGAN(**network), payload.get("model")).eval()

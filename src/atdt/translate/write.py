@@ -24,7 +24,8 @@ import numpy as np
 import torch
 
 from atdt.config import DataConfig
-from atdt.data.io import encode_depth_png, write_bytes, write_image
+from atdt.data.ids import leaves_folder
+from atdt.data.io import encode_depth_png, output_path, write_bytes, write_image
 
 LABEL_KINDS = ("semantic", "depth", "normals")
 
@@ -32,7 +33,7 @@ LABEL_KINDS = ("semantic", "depth", "normals")
 def sample_id(name: str, split: str) -> str:
     """A sample's id inside ``split`` of the world format: its name without the ``split/`` prefix."""
     rel = name[len(split) + 1 :] if name.startswith(f"{split}/") else name
-    if not rel or any(c.isspace() for c in rel) or rel.startswith("/") or ".." in Path(rel).parts:
+    if any(c.isspace() for c in rel) or leaves_folder(rel):
         raise ValueError(f"sample name {name!r} cannot be a file name of the world format (empty, spaces, or leaves the folder)")
     return rel
 
@@ -55,6 +56,11 @@ def _encoded_labels(sample: dict, labels) -> dict[str, np.ndarray]:
     if "normals" in labels:
         out["normals"] = encode_normals(sample["normals"].permute(1, 2, 0).numpy())
     return out
+
+
+def _target(root: Path, split: str, kind: str, sid: str, suffix: str = ".png") -> Path:
+    """Where a sample's file goes: inside ``root`` whatever the id (``output_path``)."""
+    return output_path(root, f"{split}/{kind}/{sid}{suffix}")
 
 
 def _check_root(root: Path, info: dict) -> None:
@@ -96,24 +102,24 @@ def write_b_like_a(generator, data_b: DataConfig, root, *, domain: str, splits: 
         ids = [sample_id(name, split) for name in ds.names]
         for i in tqdm(range(len(ds)), desc=f"B like A {split}", unit="img", file=sys.stderr, disable=not progress):
             sid, name = ids[i], ds.names[i]
-            camera_path = root / split / "camera" / f"{sid}.json"
+            camera_path = _target(root, split, "camera", sid, ".json")
             if proxy is not None:
-                label, copy = Path(data_b.depth_root) / f"{name}.png", proxy / split / f"{sid}.png"
+                label, copy = Path(data_b.depth_root) / f"{name}.png", output_path(proxy, f"{split}/{sid}.png")
                 if label.is_file() and not copy.is_file():
                     write_bytes(copy, label.read_bytes())
             if camera_path.is_file():  # finished before (the camera file is written last)
                 continue
             sample = ds[i]
-            write_image(root / split / "image" / f"{sid}.png", translate_image(generator, sample["image"], device))
+            write_image(_target(root, split, "image", sid), translate_image(generator, sample["image"], device))
             source_dir = Path(data_b.root) / split
             if data_b.name == "world":  # the same format: the files themselves, byte for byte
                 for kind in labels[split]:
-                    write_bytes(root / split / kind / f"{sid}.png", (source_dir / kind / f"{sid}.png").read_bytes())
+                    write_bytes(_target(root, split, kind, sid), (source_dir / kind / f"{sid}.png").read_bytes())
                 write_bytes(camera_path, (source_dir / "camera" / f"{sid}.json").read_bytes())
                 continue
             for kind, array in _encoded_labels(sample, labels[split]).items():
-                write_image(root / split / kind / f"{sid}.png", array)
+                write_image(_target(root, split, kind, sid), array)
             write_bytes(camera_path, json.dumps(sample["camera"]).encode())
-        write_bytes(root / f"{split}.txt", "".join(sid + "\n" for sid in ids).encode())
+        write_bytes(output_path(root, f"{split}.txt"), "".join(sid + "\n" for sid in ids).encode())
         counts[split] = len(ids)
     return {"root": str(root), "proxy": str(proxy) if proxy is not None else None, "splits": counts, "labels": labels}

@@ -39,13 +39,14 @@ def ensure_world_data(domains: Iterable[str], proxy_depth: Iterable[str] = (), *
 
 def _ensure_proxy_depth(images: Path, out: Path, progress: bool) -> dict | None:
     from atdt.data import load_dataset
+    from atdt.data.io import write_text
     from atdt.stereo import write_proxy_depth
 
     marker = out / "summary.txt"
     if marker.is_file():
         return None
     summary = write_proxy_depth(load_dataset("world", images, "train"), out, workers=2, progress=progress)
-    marker.write_text(repr(summary) + "\n")
+    write_text(marker, repr(summary) + "\n")
     return summary
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from atdt.data.classes import CLASSES
-from atdt.data.io import encode_depth_png, write_bytes, write_image
+from atdt.data.io import encode_depth_png, output_path, write_bytes, write_image
 from atdt.world.domains import get_domain
 from atdt.world.render import check_size, render
 
@@ -42,17 +42,20 @@ def decode_normals(encoded: np.ndarray) -> np.ndarray:
 
 def _write_sample(job: tuple) -> dict:
     domain, split, index, size, out = job
-    split_dir = Path(out) / split
     sid = sample_id(index)
-    meta_path = split_dir / "camera" / f"{sid}.json"
+
+    def target(kind: str, suffix: str = ".png") -> Path:  # inside out, even where a folder is a link
+        return output_path(out, f"{split}/{kind}/{sid}{suffix}")
+
+    meta_path = target("camera", ".json")
     if meta_path.is_file():  # finished before (the JSON is written last): reuse its statistics
         return json.loads(meta_path.read_text())["stats"]
     s = render(domain, index, split, size)
-    write_image(split_dir / "image" / f"{sid}.png", s["image"])
-    write_image(split_dir / "right" / f"{sid}.png", s["right_image"])
-    write_image(split_dir / "depth" / f"{sid}.png", encode_depth_png(s["depth"]))
-    write_image(split_dir / "semantic" / f"{sid}.png", s["semantic"])
-    write_image(split_dir / "normals" / f"{sid}.png", encode_normals(s["normals"]))
+    write_image(target("image"), s["image"])
+    write_image(target("right"), s["right_image"])
+    write_image(target("depth"), encode_depth_png(s["depth"]))
+    write_image(target("semantic"), s["semantic"])
+    write_image(target("normals"), encode_normals(s["normals"]))
     finite = s["depth"][np.isfinite(s["depth"])]
     stats = {
         "class_pixels": np.bincount(s["semantic"].ravel(), minlength=len(CLASSES)).tolist(),
@@ -95,6 +98,8 @@ def make_dataset(domain: str, split: str, count: int, size, out, *, workers: int
         raise ValueError(f"count must be >= 1, got {count}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for name in (f"{split}.txt", *(f"{split}/{kind}/x" for kind in (*KINDS, "camera"))):
+        output_path(out, name)  # before rendering: ValueError for a split with '..', absolute, or a folder linking out
     _check_root(out, domain, size)
     for stale in (out / split).glob("*/.*.tmp"):  # left by a killed run; the sample is redone
         stale.unlink()

@@ -98,3 +98,18 @@ def test_a_dataset_with_a_huge_image_is_reported_by_data_check(tiny_world, tmp_p
                            "--quiet"], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 1
     assert f"{image}: image is 20000x20000 = 400000000 pixels, over the limit" in done.stdout
+
+
+def test_a_pipe_at_the_target_is_written_to_not_replaced_by_a_file(tmp_path):
+    """Devices and pipes (/dev/null, /dev/full, a FIFO) take the bytes; the node itself stays."""
+    import stat
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    write_bytes(pipe, b"scores")
+    reader.join(timeout=10)
+    assert received == [b"scores"] and stat.S_ISFIFO(pipe.stat().st_mode)

@@ -225,8 +225,13 @@ def current_umask() -> int:
 
 def write_bytes(path: str | Path, data: bytes) -> None:
     """Atomic file write (temporary file in the same folder + os.replace), with the mode an
-    ordinary open() would give (mkstemp makes 0600 files, which lab-mates could not read)."""
+    ordinary open() would give (mkstemp makes 0600 files, which lab-mates could not read).
+    A device or pipe at ``path`` (/dev/null, a FIFO) is written to, never replaced by a file."""
     path = Path(path)
+    if path.exists() and not path.is_symlink() and not path.is_file() and not path.is_dir():
+        with path.open("wb") as f:
+            f.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

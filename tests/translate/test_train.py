@@ -38,12 +38,12 @@ def test_fitting_one_pair_lowers_the_cycle_loss_several_fold(tiny_world, tmp_pat
     assert len(cycle) == 60 and summary["steps"] == 60 and fell(cycle)
     payload = load_checkpoint(tmp_path / "run" / "checkpoints" / "final.ckpt")
     assert payload["network"]["width"] == 8 and not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
-    # TensorBoard: the CSV's columns as scalars at its steps, A -> B and B -> A of a 32x32 crop at the end
+    # TensorBoard: the CSV's columns as scalars at its steps, A -> B and B -> A of the 32x64 images at the end
     scalars, images = read_events(tmp_path / "run")
     assert {"loss_g", "gan", "cycle", "identity", "d_a", "d_b", "lr", "seconds", "step_seconds"} == set(scalars)
-    assert [step for step, _ in scalars["cycle"]] == list(range(1, 31))
+    assert [step for step, _ in scalars["cycle"]] == list(range(1, 61))
     assert [v for _, v in scalars["cycle"]] == pytest.approx(cycle, rel=1e-6)
-    assert images == {"translations/a_to_b": [(30, 64, 32)], "translations/b_to_a": [(30, 64, 32)]}
+    assert images == {"translations/a_to_b": [(60, 128, 32)], "translations/b_to_a": [(60, 128, 32)]}
 
 
 class Killed(Exception):

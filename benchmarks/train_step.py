@@ -1,8 +1,15 @@
 """Our training step (atdt.engine.fit on Lightning Fabric, with its sampler, DataLoader and
-logging) against a bare PyTorch loop on the same model, batch and data, in one run.
+logging) against a bare PyTorch loop on the same model, batch and data, in one run; the step's
+FLOPs (counted by torch.utils.flop_counter, forward + backward) and the share of this machine's
+matmul peak in the same precision (measured in the same run) that each loop reaches.
 
     .venv/bin/python benchmarks/train_step.py [--steps 40] [--batch 16] [--size 64x128]
-        [--encoder resnet18] [--output-stride 32] [--accelerator cpu] [--precision 32-true] [--channels-last]
+        [--encoder resnet18] [--output-stride 32] [--accelerator cpu] [--precision auto] [--channels-last]
+        [--profile]
+
+``--precision auto`` (the default) is what atdt's presets resolve to on this machine: bf16-mixed
+on a CPU with native bf16 (AVX512_BF16 or AMX) or a bf16 GPU, 32-true elsewhere.
+``--profile`` adds torch.profiler's breakdown of one step of the bare loop by operator kind.
 
 On a GPU, the paper's network: --accelerator cuda --precision bf16-mixed --encoder resnet50
 --output-stride 8 --size 512x512 --batch 8 (the data sit in memory: compute alone, no decoding).
@@ -17,6 +24,7 @@ import torch
 from atdt.config import NetworkConfig, OptimConfig, RuntimeConfig
 from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine import fit, make_fabric
+from atdt.engine.machine import describe_cpu, resolve_precision
 from atdt.engine.train_task import task_loss
 from atdt.networks import build_task_network
 from atdt.tasks import get_task
@@ -60,6 +68,54 @@ def bare(model, data, steps, batch, args):
     return steps / (time.perf_counter() - t0)
 
 
+def step_flops(model, data, batch, args) -> float:
+    """FLOPs of one training step (forward and backward) of the bare loop, as counted by torch."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x, y = data.images[:batch], data.labels_[:batch]
+    with FlopCounterMode(display=False) as counter:
+        with torch.autocast("cpu" if args.accelerator == "cpu" else "cuda", dtype=torch.bfloat16,
+                            enabled=args.precision == "bf16-mixed"):
+            loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=255)
+        loss.backward()
+    model.zero_grad(set_to_none=True)
+    return float(counter.get_total_flops())
+
+
+def matmul_peak(args, n: int = 2048, seconds: float = 2.0) -> float:
+    """FLOP/s of square n x n matmuls in the step's precision (bf16 operands for bf16-mixed),
+    best of three timed runs: the reference for the share of peak."""
+    device = torch.device("cuda" if args.accelerator == "cuda" else "cpu")
+    dtype = torch.bfloat16 if args.precision == "bf16-mixed" else torch.float32
+    a, b = (torch.rand(n, n, device=device, dtype=dtype) for _ in range(2))
+    best = 0.0
+    for _ in range(3):
+        count, t0 = 0, time.perf_counter()
+        while count < 2 or time.perf_counter() - t0 < seconds / 3:
+            a @ b
+            count += 1
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = max(best, 2 * n**3 * count / (time.perf_counter() - t0))
+    return best
+
+
+def profile(model, data, batch, args) -> None:
+    """One bare training step under torch.profiler: self CPU time by operator, top 15."""
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    x, y = data.images[:batch], data.labels_[:batch]
+    for _ in range(2):  # warm-up, then the profiled step
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16-mixed"):
+                loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=255)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
+
+
 def ours(model, data, steps, batch, args):
     fabric = make_fabric(RuntimeConfig(accelerator=args.accelerator, precision=args.precision, progress=False))
     train_set = TrainingSet([data], ("semantic",))
@@ -79,11 +135,18 @@ def main():
     parser.add_argument("--encoder", default="resnet18")
     parser.add_argument("--output-stride", type=int, default=32)
     parser.add_argument("--accelerator", default="cpu", help="cpu | cuda")
-    parser.add_argument("--precision", default="32-true", help="32-true | bf16-mixed")
+    parser.add_argument("--precision", default="auto", help="auto | 32-true | bf16-mixed")
     parser.add_argument("--channels-last", action="store_true", help="NHWC memory format for model and images")
+    parser.add_argument("--profile", action="store_true", help="torch.profiler's table of one bare step")
     args = parser.parse_args()
+    asked = args.precision
+    args.precision = resolve_precision(args.precision, args.accelerator)
     h, w = (int(v) for v in args.size.split("x"))
     data = InMemory(args.batch * 8, h, w)
+    torch.manual_seed(0)
+    flops = step_flops(build_task_network(NetworkConfig(encoder=args.encoder, output_stride=args.output_stride), 11),
+                       data, args.batch, args)
+    peak = matmul_peak(args)
     results = {"bare": [], "ours": []}
     for _ in range(3):  # interleaved, best of three, so both see the same machine state
         for name, fn in (("bare", bare), ("ours", ours)):
@@ -92,11 +155,18 @@ def main():
             fn(model, data, 3, args.batch, args)  # warm-up
             results[name].append(fn(model, data, args.steps, args.batch, args))
     b, o = max(results["bare"]), max(results["ours"])
-    print(f"bare PyTorch loop: {b:.2f} steps/s")
-    print(f"atdt fit (Fabric): {o:.2f} steps/s")
-    where = torch.cuda.get_device_name(0) if args.accelerator == "cuda" else f"{torch.get_num_threads()} CPU threads"
+    where = torch.cuda.get_device_name(0) if args.accelerator == "cuda" else describe_cpu()
+    print(f"{where}; precision {asked} -> {args.precision}")
+    print(f"step: {flops / 1e9:.2f} GFLOP (forward + backward, torch.utils.flop_counter); "
+          f"matmul peak in {args.precision}: {peak / 1e9:.0f} GFLOP/s")
+    for name, rate in (("bare PyTorch loop", b), ("atdt fit (Fabric)", o)):
+        print(f"{name}: {rate:.2f} steps/s = {rate * flops / 1e9:.0f} GFLOP/s = {100 * rate * flops / peak:.0f}% of peak")
     print(f"ratio ours / bare: {o / b:.3f}  (batch {args.batch}, {h}x{w}, {args.encoder} at output stride "
-          f"{args.output_stride}, {args.precision}{', channels_last' if args.channels_last else ''}, {where})")
+          f"{args.output_stride}, {args.precision}{', channels_last' if args.channels_last else ''})")
+    if args.profile:
+        torch.manual_seed(0)
+        profile(build_task_network(NetworkConfig(encoder=args.encoder, output_stride=args.output_stride), 11),
+                data, args.batch, args)
     if args.accelerator == "cuda":
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
 

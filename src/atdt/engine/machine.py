@@ -63,3 +63,19 @@ def measure_step_rate(network: NetworkConfig, out_channels: int, *, batch_size: 
         step()
         count += 1
     return count / (time.perf_counter() - start)
+
+
+def resolve_precision(precision: str, accelerator: str = "auto") -> str:
+    """``precision`` as Lightning Fabric takes it: "auto" becomes "bf16-mixed" where the hardware
+    computes bf16 natively (a CUDA GPU that supports it; a CPU with AVX512_BF16 or AMX, as torch
+    reports them) and "32-true" elsewhere (on an AVX2-only CPU bf16 is emulated, 8-13x slower);
+    any other value is returned as given."""
+    if precision != "auto":
+        return precision
+    import torch
+
+    if accelerator in ("cuda", "gpu") or (accelerator == "auto" and torch.cuda.is_available()):
+        return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
+    if accelerator in ("cpu", "auto"):
+        return "bf16-mixed" if native_bf16_cpu() else "32-true"
+    return "32-true"  # mps and others: full precision

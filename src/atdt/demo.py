@@ -16,7 +16,7 @@ from atdt.cli.run import experiments_dir, print_summary
 from atdt.world.standard import COUNTS, DATA, SIZE, ensure_world_data
 
 DIRECTIONS = (("depth", "semantic", "dep2sem"), ("semantic", "depth", "sem2dep"))
-# the demo's time over the bare time of its task networks' steps (README, Performance)
+# the demo's time over the bare time of its task networks' steps (docs/performance.md)
 OVERHEAD = 1.6
 
 

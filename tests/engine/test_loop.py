@@ -181,3 +181,96 @@ def test_a_link_planted_at_the_log_is_replaced_not_appended_through(tmp_path):
     log_row(log, {"step": 2, "loss": 0.25})
     assert victim.read_text() == "precious\n" and not log.is_symlink()
     assert log.read_text().splitlines() == ["step,loss", "1,0.5", "2,0.25"]
+
+
+class TwoOptimisers:
+    """A TrainingStep with an optimiser and a schedule per layer and a state of its own (a count of
+    the steps it took), as CycleGAN's step has: the loop must resume all of them."""
+
+    loss_name, advice = "loss_sum", "Lower the rates."
+
+    def __init__(self, dies_at=None):
+        self.dies_at, self.seen, self.count = dies_at, [], 0
+
+    def configure(self, model):
+        a, b = torch.optim.SGD(model[0].parameters(), lr=0.1), torch.optim.Adam(model[1].parameters(), lr=0.01)
+        return {"opt_a": a, "opt_b": b}, {"sched_a": torch.optim.lr_scheduler.LambdaLR(a, lambda s: 1 / (1 + s)),
+                                          "sched_b": torch.optim.lr_scheduler.LambdaLR(b, lambda s: 1.0)}
+
+    def __call__(self, fabric, model, optimizers, batch, index):
+        if index == self.dies_at:
+            raise Killed
+        self.seen.append(index)
+        self.count += 1
+        losses = {}
+        for i, name in enumerate(("opt_a", "opt_b")):
+            losses[name] = (model.module[i](batch["x"]) - 1).pow(2).mean()
+            optimizers[name].zero_grad()
+            fabric.backward(losses[name])
+            optimizers[name].step()
+        return losses["opt_a"] + losses["opt_b"], {"a": losses["opt_a"].detach()}
+
+    def state_dict(self):
+        return {"count": self.count}
+
+    def load_state_dict(self, state, device):
+        self.count = state["count"]
+
+
+class Killed(Exception):
+    pass
+
+
+def test_a_step_with_two_optimisers_and_its_own_state_resumes_to_the_same_weights(tmp_path):
+    from atdt.data.mixed import MixedSampler
+    from atdt.engine.loop import train_steps
+
+    class Data(torch.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, item):  # (index, augmentation seed), as MixedSampler yields them
+            return {"x": torch.tensor([float(item[0]), 1.0 - item[0]])}
+
+    def train(run_dir, step):
+        torch.manual_seed(0)
+        model = torch.nn.ModuleList([torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)])
+        summary = train_steps(make_fabric(RUNTIME), model, step, Data(), steps=6, batch_size=2, run_dir=run_dir,
+                              sampler=MixedSampler([4], 2), final_extras={"kind": "two"}, log_every=1, ckpt_every=3,
+                              progress=False)
+        return model, summary
+
+    whole, _ = train(tmp_path / "whole", TwoOptimisers())
+    with pytest.raises(Killed):
+        train(tmp_path / "killed", TwoOptimisers(dies_at=4))
+    last = load_checkpoint(tmp_path / "killed" / "checkpoints" / "last.ckpt")
+    assert last["step"] == 3 and last["count"] == 3 and {"opt_a", "opt_b", "sched_a", "sched_b"} <= set(last)
+    step = TwoOptimisers()
+    resumed, summary = train(tmp_path / "killed", step)
+    assert step.seen == [3, 4, 5] and step.count == 6  # each step once, the count restored from the checkpoint
+    for a, b in zip(whole.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(a, b)
+    final = load_checkpoint(tmp_path / "killed" / "checkpoints" / "final.ckpt")
+    assert final["kind"] == "two" and final["summary"] == summary and summary["steps"] == 6
+    rows = list(csv.DictReader((tmp_path / "killed" / "logs" / "train.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert float(rows[-1]["lr"]) == pytest.approx(0.1 / 7)  # the first schedule's rate after 6 steps
+    assert logged(tmp_path / "killed", "loss_sum") == logged(tmp_path / "whole", "loss_sum")
+
+
+def test_a_nan_loss_names_the_steps_loss_and_advice(tmp_path):
+    from atdt.data.mixed import MixedSampler
+    from atdt.engine.loop import train_steps
+
+    class Data(torch.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, item):
+            return {"x": torch.full((2,), float("nan"))}
+
+    model = torch.nn.ModuleList([torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)])
+    with pytest.raises(NonFiniteLoss, match=r"two: loss_sum became nan at step 1; stopping \(no checkpoint yet\)\. "
+                                            "Lower the rates"):
+        train_steps(make_fabric(RUNTIME), model, TwoOptimisers(), Data(), steps=3, batch_size=2, run_dir=tmp_path,
+                    sampler=MixedSampler([4], 2), desc="two", log_every=1, progress=False)

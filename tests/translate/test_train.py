@@ -85,6 +85,25 @@ def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(tiny_world,
     assert logged(tmp_path / "killed", "loss_g") == logged(tmp_path / "whole", "loss_g")  # each step logged once
 
 
+def test_a_checkpoint_of_the_loop_before_the_one_loop_resumes_to_the_same_weights(tiny_world, tmp_path):
+    """CycleGAN's last.ckpt from before the one loop had no RNG state (every choice of step k is drawn
+    from (seed, k)): such a file resumes, to the weights of an uninterrupted run."""
+    train = GANTrainConfig(steps=6, crop=(32, 32), lr=1e-3, pool_size=2, log_every=1, ckpt_every=3)
+    whole, _ = _train(tiny_world, tmp_path / "whole", train)
+    a, b = _data(tiny_world)
+    with pytest.raises(Killed):
+        _train(tiny_world, tmp_path / "killed", train, data=(a, DiesAt(b, 6)))  # dies in step 5
+    last = tmp_path / "killed" / "checkpoints" / "last.ckpt"
+    state = load_checkpoint(last)
+    old = ("model", "opt_g", "opt_d", "sched_g", "sched_d", "step", "pools", "seconds")  # that loop's keys
+    assert set(old) <= set(state) and state["step"] == 3
+    save_checkpoint(last, {key: state[key] for key in old})
+    torch.manual_seed(123)  # the global RNG plays no part
+    resumed, _ = _train(tiny_world, tmp_path / "killed", train)
+    for x, y in zip(whole.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(x, y)
+
+
 def test_a_finished_run_is_loaded_not_retrained(tiny_world, tmp_path):
     train = GANTrainConfig(steps=2, crop=(32, 32), log_every=1)
     first, _ = _train(tiny_world, tmp_path / "run", train)

@@ -1,8 +1,12 @@
-"""The one training loop of atdt (N1, N2, the Oracle and G all train here), on Lightning Fabric.
+"""The one training loop of atdt (N1, N2, the Oracle, G, the studies' variants and CycleGAN all
+train here), on Lightning Fabric.
 
-Deterministic data order and augmentations from the seed; checkpoints every ``ckpt_every``
-steps restore model, optimiser, schedule, data position and RNG, so a killed run resumes and
-ends with the weights an uninterrupted run would have.
+What one step does is a ``TrainingStep`` (atdt.engine.step): ``fit`` trains with one loss, one
+Adam and one schedule; CycleGAN brings a step with two optimisers and its image pools. Everything
+else happens here, once: deterministic data order and augmentations from the seed; checkpoints
+every ``ckpt_every`` steps restore model, every optimiser and schedule, the step's own state,
+data position and RNG, so a killed run resumes and ends with the weights an uninterrupted run
+would have; logs, previews, the NaN guard, DDP replica checks and the final sealed checkpoint.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from torch.utils.data import DataLoader
 from atdt.config import OptimConfig
 from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
 from atdt.engine.replicas import check_replicas, sync_buffers
-from atdt.engine.schedule import lr_factor
+from atdt.engine.step import LossStep, TrainingStep
 from atdt.engine.training_log import TrainingLog, render_preview
-from atdt.typed_config import save_config
+from atdt.typed_config import save_config, to_dict
 
 
 class NonFiniteLoss(RuntimeError):
@@ -45,20 +49,51 @@ def _speed(seconds: float, fabric) -> dict:
 
 
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
-        optim: OptimConfig, run_dir, sampler, config=None, desc: str = "train", log_every: int = 10,
-        ckpt_every: int = 200, num_workers: int = 0, collate_fn=None, progress: bool = True,
-        parameters=None, channels_last: bool = False, sync_batchnorm: bool = False,
-        preview: Callable | None = None) -> dict:
-    """Train ``model`` for ``steps`` optimiser steps; loss_fn(model, batch) -> (loss, logs).
+        optim: OptimConfig, run_dir, sampler, parameters=None, **settings) -> dict:
+    """Train ``model`` for ``steps`` optimiser steps; loss_fn(model, batch) -> (loss, logs),
+    minimised by Adam with ``optim``'s settings and schedule (``LossStep``) over ``parameters``
+    (default: all trainable parameters). ``settings``: those of ``train_steps``."""
+    return train_steps(fabric, model, LossStep(loss_fn, optim, steps, parameters), dataset, steps=steps,
+                       batch_size=batch_size, run_dir=run_dir, sampler=sampler, **settings)
+
+
+def _to_device(fabric, batch: dict, channels_last: bool) -> dict:
+    batch = fabric.to_device(batch)
+    if channels_last:
+        batch = {k: v.contiguous(memory_format=torch.channels_last) if torch.is_tensor(v) and v.dim() == 4 else v
+                 for k, v in batch.items()}
+    return batch
+
+
+def _resume(path: Path, model, states: dict, step: TrainingStep, device) -> tuple[int, float]:
+    """Load ``last.ckpt`` into the model, the optimisers and schedules (``states``: by their names
+    in the file) and the step; restore the RNG. Returns (step, training seconds so far)."""
+    state = load_checkpoint(path)
+    model.load_state_dict(state["model"])
+    for name, obj in states.items():
+        obj.load_state_dict(state[name])
+    step.load_state_dict(state, device)
+    if "rng" in state:  # CycleGAN's checkpoints from before the one loop have none (it draws from (seed, step))
+        torch.set_rng_state(state["rng"])
+    return state["step"], state.get("seconds", 0.0)
+
+
+def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, steps: int, batch_size: int,
+                run_dir, sampler, config=None, final_extras: dict | None = None, desc: str = "train",
+                log_every: int = 10, ckpt_every: int = 200, num_workers: int = 0, collate_fn=None,
+                progress: bool = True, channels_last: bool = False, sync_batchnorm: bool = False,
+                preview: Callable | None = None) -> dict:
+    """Train ``model`` for ``steps`` steps of ``step`` on batches of ``dataset`` (a finished run
+    folder is loaded instead, an interrupted one resumes).
 
     ``sampler`` must offer ``set_position(epoch, start_batch)`` and ``batches_per_epoch``
-    (atdt.data.mixed.MixedSampler). ``parameters`` defaults to all trainable parameters.
-    ``channels_last`` trains in NHWC memory format (model and every 4-D batch tensor).
-    Under DDP, ``sync_batchnorm`` computes batch-norm statistics over the global batch (GPUs);
-    either way every process ends holding the weights and buffers rank 0 saves (``replicas``).
-    Logs go to ``run_dir/logs`` (train.csv and TensorBoard events, atdt.engine.training_log);
-    ``preview(model) -> {tag: uint8 HxWx3}`` adds images there at each checkpoint and at the end.
-    Returns {"steps", "final_loss", "seconds", "checkpoint"}.
+    (atdt.data.mixed.MixedSampler). ``channels_last`` trains in NHWC memory format (model and
+    every 4-D batch tensor). Under DDP, ``sync_batchnorm`` computes batch-norm statistics over the
+    global batch (GPUs); either way every process ends holding the weights and buffers rank 0
+    saves (``replicas``). Logs go to ``run_dir/logs`` (train.csv and TensorBoard events,
+    atdt.engine.training_log); ``preview(model) -> {tag: uint8 HxWx3}`` adds images there at each
+    checkpoint and at the end. ``final.ckpt`` holds the weights, ``config``, the step count, the
+    summary and ``final_extras``. Returns {"steps", "final_loss", "seconds", "checkpoint"}.
     """
     from tqdm import tqdm
 
@@ -79,70 +114,58 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
                              "leave it false (batch norm then keeps rank 0's statistics)")
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # replaces the BN layers in place
     raw_model = model
-    # on the device before the optimiser exists: a resumed Adam state is then loaded onto the
-    # parameters' device (fabric.setup moves the model, not the optimiser's state)
+    # on the device before the optimisers exist: a resumed Adam state is then loaded onto the
+    # parameters' device (fabric.setup moves the model, not the optimisers' state)
     model.to(fabric.device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    params = [p for p in (parameters if parameters is not None else model.parameters()) if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=optim.lr, betas=(optim.beta1, 0.999), weight_decay=optim.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(optim.schedule, steps, optim.power))
-    step, elapsed = 0, 0.0
+    optimizers, schedulers = step.configure(model)
+    k, elapsed = 0, 0.0
     if last_path.is_file():
-        state = load_checkpoint(last_path)
-        raw_model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step, elapsed = state["step"], state.get("seconds", 0.0)
-        torch.set_rng_state(state["rng"])
-    model, optimizer = fabric.setup(model, optimizer)
+        k, elapsed = _resume(last_path, raw_model, {**optimizers, **schedulers}, step, fabric.device)
+    model, *wrapped = fabric.setup(model, *optimizers.values())
+    optimizers = dict(zip(optimizers, wrapped))
     model.train()
     if fabric.device.type == "cuda":  # the logged peak is this network's, not an earlier one's in this process
         torch.cuda.reset_peak_memory_stats(fabric.device)
 
-    per_epoch = sampler.batches_per_epoch
-    log = TrainingLog(run_dir, step=step, enabled=fabric.is_global_zero)
-    bar = tqdm(total=steps, initial=step, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
+    per_epoch, first_schedule = sampler.batches_per_epoch, next(iter(schedulers.values()))
+    log = TrainingLog(run_dir, step=k, enabled=fabric.is_global_zero)
+    bar = tqdm(total=steps, initial=k, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
                disable=not (progress and fabric.is_global_zero))
     start, loss_value = time.perf_counter(), math.nan
     loader = _loader(dataset, sampler, batch_size, num_workers, collate_fn)
-    while step < steps:
-        sampler.set_position(step // per_epoch, step % per_epoch)
+    while k < steps:
+        sampler.set_position(k // per_epoch, k % per_epoch)
         for batch in loader:
-            batch = fabric.to_device(batch)
-            if channels_last:
-                batch = {k: v.contiguous(memory_format=torch.channels_last) if torch.is_tensor(v) and v.dim() == 4 else v
-                         for k, v in batch.items()}
-            loss, logs = loss_fn(model, batch)
-            optimizer.zero_grad(set_to_none=True)
-            fabric.backward(loss)
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            if step % log_every == 0 or step == steps:
+            loss, logs = step(fabric, model, optimizers, _to_device(fabric, batch, channels_last), k)
+            for scheduler in schedulers.values():
+                scheduler.step()
+            k += 1
+            if k % log_every == 0 or k == steps:
                 # one sync per log interval, not per step; under DDP the mean over the processes
                 loss_value = float(fabric.all_reduce(loss.detach(), reduce_op="mean"))
                 if not math.isfinite(loss_value):
                     where = f"last good checkpoint: {last_path}" if last_path.is_file() else "no checkpoint yet"
-                    raise NonFiniteLoss(f"{desc}: loss became {loss_value} at step {step}; stopping ({where}). "
-                                        "Lower the learning rate or check the labels.")
+                    raise NonFiniteLoss(f"{desc}: {step.loss_name} became {loss_value} at step {k}; stopping "
+                                        f"({where}). {step.advice}")
                 if fabric.is_global_zero:
-                    row = {"step": step, "loss": loss_value, "lr": scheduler.get_last_lr()[0],
-                           **{k: float(v) for k, v in logs.items()}, **_speed(elapsed + time.perf_counter() - start, fabric)}
-                    log.row(row)
-                bar.set_postfix(loss=f"{loss_value:.4f}")
+                    log.row({"step": k, step.loss_name: loss_value, "lr": first_schedule.get_last_lr()[0],
+                             **{name: float(v) for name, v in logs.items()},
+                             **_speed(elapsed + time.perf_counter() - start, fabric)})
+                bar.set_postfix({step.loss_name: f"{loss_value:.4f}"})
             bar.update()
-            if step % ckpt_every == 0 and step < steps:
+            if k % ckpt_every == 0 and k < steps:
                 if fabric.is_global_zero:
                     if preview is not None:
-                        log.images(render_preview(preview, raw_model, fabric), step)
+                        log.images(render_preview(preview, raw_model, fabric), k)
                     save_checkpoint(last_path, {
-                        "model": raw_model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "step": step, "rng": torch.get_rng_state(),
-                        "seconds": elapsed + time.perf_counter() - start,
+                        "model": raw_model.state_dict(), **{n: o.state_dict() for n, o in optimizers.items()},
+                        **{n: s.state_dict() for n, s in schedulers.items()}, **step.state_dict(), "step": k,
+                        "rng": torch.get_rng_state(), "seconds": elapsed + time.perf_counter() - start,
                     })
                 fabric.barrier()
-            if step >= steps:
+            if k >= steps:
                 break
     bar.close()
     if fabric.world_size > 1:  # the one network every process holds: rank 0's, the one it saves
@@ -151,13 +174,12 @@ def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: in
     summary = {"steps": steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
                "checkpoint": str(final_path)}
     if fabric.is_global_zero:
-        from atdt.typed_config import to_dict
-
         if preview is not None:
             log.images(render_preview(preview, raw_model, fabric), steps)
         log.close()
-        save_checkpoint(final_path, {"model": raw_model.state_dict(), "config": to_dict(config) if config is not None else None,
-                                     "step": steps, "summary": summary}, seal=True)
+        save_checkpoint(final_path, {"model": raw_model.state_dict(), **(final_extras or {}), "step": steps,
+                                     "config": to_dict(config) if config is not None else None,
+                                     "summary": summary}, seal=True)
         last_path.unlink(missing_ok=True)
     fabric.barrier()
     return summary

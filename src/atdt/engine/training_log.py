@@ -2,8 +2,8 @@
 log interval) and the same values as TensorBoard scalars in ``logs/tensorboard/`` (Fabric's
 TensorBoardLogger), plus a few colourised predictions at each checkpoint and at the end.
 
-``fit`` (task networks, G, the studies' variants) and ``train_cyclegan`` both log through
-``TrainingLog``; ``tensorboard --logdir runs/`` shows every network of every experiment.
+The one training loop (atdt.engine.loop: task networks, G, the studies' variants, CycleGAN) logs
+through ``TrainingLog``; ``tensorboard --logdir runs/`` shows every network of every experiment.
 """
 
 from __future__ import annotations

@@ -13,24 +13,18 @@ schedules and both pools: a run killed and resumed ends with the weights of an u
 
 from __future__ import annotations
 
-import math
-import sys
-import time
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset, Sampler
 
 from atdt.config import CycleGANConfig, GANTrainConfig
-from atdt.engine.checkpoint import build_checked, final_checkpoint, load_checkpoint, rebuilding, save_checkpoint
-from atdt.engine.loop import NonFiniteLoss
-from atdt.engine.training_log import TrainingLog, render_preview
+from atdt.engine.checkpoint import build_checked, is_finished, load_checkpoint, rebuilding
+from atdt.engine.loop import train_steps
 from atdt.networks.cyclegan import CycleGAN
-from atdt.typed_config import save_config, to_dict
-
-LOG_KEYS = ("loss_g", "gan", "cycle", "identity", "d_a", "d_b")
+from atdt.typed_config import to_dict
 
 
 def seeded(seed: int, *key: int) -> torch.Generator:
@@ -152,108 +146,93 @@ def translation_preview(dataset_a, dataset_b, crop: tuple[int, int] | None):
     return preview
 
 
-def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, train: GANTrainConfig, seed: int,
-                   run_dir, config=None, progress: bool = True, channels_last: bool = False) -> tuple[CycleGAN, dict]:
-    """Train CycleGAN between A and B for ``train.steps`` steps in ``run_dir`` (checkpoints/,
-    logs/train.csv and TensorBoard events with translations of A's and B's first images at each
-    checkpoint and at the end, config.yaml); a finished run is loaded, an interrupted one resumes.
-    Returns the networks (on fabric's device, in eval mode) and {"steps", "final_loss", "seconds", "checkpoint"}."""
-    from tqdm import tqdm
+class StepItems(Sampler):
+    """Items k*b ... (k+1)*b - 1 of ``UnpairedCrops`` for step k (b = ``batch_size``): one epoch of
+    ``steps`` batches, each a function of (seed, step) alone; ``set_position`` skips those trained."""
 
-    run_dir = Path(run_dir)
-    final_path = final_checkpoint(run_dir)
-    last_path = final_path.with_name("last.ckpt")
-    torch.manual_seed(seed)  # the init depends on the seed alone, not on what ran before (an experiment's networks)
-    nets = CycleGAN(**to_dict(network))
-    if final_path.is_file():
-        payload = load_checkpoint(final_path)
-        nets.load_state_dict(payload["model"])
-        return nets.to(fabric.device).eval(), payload["summary"]
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if config is not None:
-        save_config(config, run_dir / "config.yaml")
+    def __init__(self, steps: int, batch_size: int):
+        self.batches_per_epoch, self.batch_size, self.start = steps, batch_size, 0
 
-    state = load_checkpoint(last_path) if last_path.is_file() else None
-    if state is not None:
-        nets.load_state_dict(state["model"])
-    # one device: the networks are called one by one, so they stay unwrapped, moved in place before
-    # the optimisers exist (a loaded optimiser state then lands on the parameters' device)
-    fabric.setup_module(nets, move_to_device=True)
-    if channels_last:
-        nets.to(memory_format=torch.channels_last)
-    betas = (train.beta1, 0.999)
-    opt_g = torch.optim.Adam(nets.generator_parameters(), lr=train.lr, betas=betas)
-    opt_d = torch.optim.Adam(nets.discriminator_parameters(), lr=train.lr, betas=betas)
-    sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, linear_decay(train.steps, train.decay_from))
-    sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, linear_decay(train.steps, train.decay_from))
-    pools = {"a": ImagePool(train.pool_size), "b": ImagePool(train.pool_size)}
-    step, elapsed = 0, 0.0
-    if state is not None:
-        for obj, key in ((opt_g, "opt_g"), (opt_d, "opt_d"), (sched_g, "sched_g"), (sched_d, "sched_d")):
-            obj.load_state_dict(state[key])
-        for key, pool in pools.items():
-            pool.load_state_dict(state["pools"][key], fabric.device)
-        step, elapsed = state["step"], state["seconds"]
-    opt_g, opt_d = fabric.setup_optimizers(opt_g, opt_d)
-    nets.train()
+    def set_position(self, epoch: int, start_batch: int = 0) -> None:
+        self.start = epoch * self.batches_per_epoch + start_batch
 
-    log = TrainingLog(run_dir, step=step)
-    preview = translation_preview(dataset_a, dataset_b, train.crop)
-    pairs = UnpairedCrops(dataset_a, dataset_b, crop=train.crop, flip=train.flip, seed=seed)
-    b = train.batch_size
-    loader = DataLoader(pairs, batch_size=b, sampler=range(step * b, train.steps * b), num_workers=train.num_workers)
-    bar = tqdm(total=train.steps, initial=step, desc="cyclegan", unit="step", file=sys.stderr, dynamic_ncols=True,
-               disable=not progress)
-    start, loss_value = time.perf_counter(), math.nan
-    for batch in loader:
-        memory = torch.channels_last if channels_last else torch.contiguous_format
-        real_a, real_b = (fabric.to_device(batch[k]).contiguous(memory_format=memory) for k in ("a", "b"))
+    def __iter__(self):
+        return iter(range(self.start * self.batch_size, self.batches_per_epoch * self.batch_size))
+
+    def __len__(self) -> int:
+        return (self.batches_per_epoch - self.start) * self.batch_size
+
+
+@dataclass(frozen=True)
+class CycleGANStep:
+    """One CycleGAN step in the authors' order (a ``TrainingStep`` of atdt.engine.step): both
+    generators on ``generator_loss`` (one Adam), then both discriminators on real images against
+    fakes from ``pools`` (another Adam); each pool swap of step k is drawn from (seed, k)."""
+
+    train: GANTrainConfig
+    seed: int
+    pools: dict  # {"a": ImagePool, "b": ImagePool}: the fakes of G_BA and of G_AB
+    loss_name: str = "loss_g"
+    advice: str = "Lower train.lr."
+
+    def configure(self, nets: CycleGAN) -> tuple[dict, dict]:
+        betas, t = (self.train.beta1, 0.999), self.train
+        opt_g = torch.optim.Adam(nets.generator_parameters(), lr=t.lr, betas=betas)
+        opt_d = torch.optim.Adam(nets.discriminator_parameters(), lr=t.lr, betas=betas)
+        sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, linear_decay(t.steps, t.decay_from))
+        sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, linear_decay(t.steps, t.decay_from))
+        return {"opt_g": opt_g, "opt_d": opt_d}, {"sched_g": sched_g, "sched_d": sched_d}
+
+    def __call__(self, fabric, model, optimizers: dict, batch: dict, index: int) -> tuple[torch.Tensor, dict]:
+        # one device: the four networks are called one by one, outside Fabric's wrapper, under its autocast
+        nets, real_a, real_b = model.module, batch["a"], batch["b"]
+        opt_g, opt_d = optimizers["opt_g"], optimizers["opt_d"]
         nets.d_a.requires_grad_(False)  # G's step needs no gradients of the discriminators
         nets.d_b.requires_grad_(False)
         with fabric.autocast():
-            loss_g, logs, fake_a, fake_b = generator_loss(nets, real_a, real_b, cycle=train.cycle, identity=train.identity)
+            loss_g, logs, fake_a, fake_b = generator_loss(nets, real_a, real_b, cycle=self.train.cycle,
+                                                          identity=self.train.identity)
         opt_g.zero_grad(set_to_none=True)
         fabric.backward(loss_g)
         opt_g.step()
         nets.d_a.requires_grad_(True)
         nets.d_b.requires_grad_(True)
-        g = seeded(seed, step, 1)
+        g = seeded(self.seed, index, 1)
         with fabric.autocast():
-            logs["d_a"] = discriminator_loss(nets.d_a, real_a, pools["a"].query(fake_a, g))
-            logs["d_b"] = discriminator_loss(nets.d_b, real_b, pools["b"].query(fake_b, g))
+            logs["d_a"] = discriminator_loss(nets.d_a, real_a, self.pools["a"].query(fake_a, g))
+            logs["d_b"] = discriminator_loss(nets.d_b, real_b, self.pools["b"].query(fake_b, g))
         opt_d.zero_grad(set_to_none=True)
         fabric.backward(logs["d_a"] + logs["d_b"])
         opt_d.step()
-        sched_g.step()
-        sched_d.step()
-        step += 1
-        if step % train.log_every == 0 or step == train.steps:
-            loss_value = float(loss_g.detach())
-            if not math.isfinite(loss_value):
-                where = f"last good checkpoint: {last_path}" if last_path.is_file() else "no checkpoint yet"
-                raise NonFiniteLoss(f"cyclegan: generator loss became {loss_value} at step {step}; stopping ({where}). "
-                                    "Lower train.lr.")
-            log.row({"step": step, "loss_g": loss_value, **{k: float(logs[k].detach()) for k in LOG_KEYS[1:]},
-                     "lr": sched_g.get_last_lr()[0], "seconds": round(elapsed + time.perf_counter() - start, 3)})
-            bar.set_postfix(g=f"{loss_value:.3f}", cycle=f"{float(logs['cycle'].detach()):.3f}")
-        bar.update()
-        if step % train.ckpt_every == 0 and step < train.steps:
-            log.images(render_preview(preview, nets, fabric), step)
-            save_checkpoint(last_path, {
-                "model": nets.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-                "sched_g": sched_g.state_dict(), "sched_d": sched_d.state_dict(), "step": step,
-                "pools": {k: pool.state_dict() for k, pool in pools.items()},
-                "seconds": elapsed + time.perf_counter() - start,
-            })
-    bar.close()
-    summary = {"steps": train.steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
-               "checkpoint": str(final_path)}
-    log.images(render_preview(preview, nets, fabric), train.steps)
-    log.close()
-    save_checkpoint(final_path, {"model": nets.state_dict(), "network": to_dict(network), "step": train.steps,
-                                 "config": to_dict(config) if config is not None else None, "summary": summary}, seal=True)
-    last_path.unlink(missing_ok=True)
-    return nets.eval(), summary
+        return loss_g, {k: v.detach() for k, v in logs.items()}
+
+    def state_dict(self) -> dict:
+        return {"pools": {k: pool.state_dict() for k, pool in self.pools.items()}}
+
+    def load_state_dict(self, state: dict, device) -> None:
+        for key, pool in self.pools.items():
+            pool.load_state_dict(state["pools"][key], device)
+
+
+def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, train: GANTrainConfig, seed: int,
+                   run_dir, config=None, progress: bool = True, channels_last: bool = False) -> tuple[CycleGAN, dict]:
+    """Train CycleGAN between A and B for ``train.steps`` steps in ``run_dir`` (checkpoints/,
+    logs/train.csv and TensorBoard events with translations of A's and B's first images at each
+    checkpoint and at the end, config.yaml) on the one loop (atdt.engine.loop.train_steps); a
+    finished run is loaded, an interrupted one resumes. Returns the networks (on fabric's device,
+    in eval mode) and {"steps", "final_loss", "seconds", "checkpoint"}."""
+    if fabric.world_size > 1 and not is_finished(run_dir):  # its step calls the networks outside DDP's wrapper
+        raise ValueError(f"CycleGAN trains on one device only, got {fabric.world_size} processes")
+    torch.manual_seed(seed)  # the init depends on the seed alone, not on what ran before (an experiment's networks)
+    nets = CycleGAN(**to_dict(network))
+    step = CycleGANStep(train, seed, {"a": ImagePool(train.pool_size), "b": ImagePool(train.pool_size)})
+    pairs = UnpairedCrops(dataset_a, dataset_b, crop=train.crop, flip=train.flip, seed=seed)
+    summary = train_steps(
+        fabric, nets, step, pairs, steps=train.steps, batch_size=train.batch_size, run_dir=run_dir,
+        sampler=StepItems(train.steps, train.batch_size), config=config, final_extras={"network": to_dict(network)},
+        desc="cyclegan", log_every=train.log_every, ckpt_every=train.ckpt_every, num_workers=train.num_workers,
+        progress=progress, channels_last=channels_last, preview=translation_preview(dataset_a, dataset_b, train.crop))
+    return nets.to(fabric.device).eval(), summary
 
 
 def load_cyclegan(path) -> CycleGAN:

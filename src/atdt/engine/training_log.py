@@ -52,6 +52,17 @@ def truncate_log(path: Path, step: int) -> None:
         write_text(path, "".join(keep))
 
 
+def _after_earlier_events(folder: Path) -> None:
+    """Wait, if need be, until the clock's second is past every events file's in ``folder``.
+    TensorBoard reads a folder's files in name order, and a name is events.out.tfevents.<second>.
+    <host>.<pid>.<counter>: a resumed run's file must sort after the killed run's for purge_step to
+    drop what that one logged past its checkpoint, which the counter (9 < 10 as text) cannot
+    promise within one second of one process."""
+    seconds = [int(p.name.split(".")[3]) for p in folder.glob("events.out.tfevents.*") if p.name.split(".")[3].isdigit()]
+    if seconds and max(seconds) >= int(time.time()):
+        time.sleep(max(seconds) + 1 - time.time())
+
+
 class TrainingLog:
     """The CSV log and the TensorBoard events of one run folder, from step ``step`` on (a resumed
     run: what a killed run logged after its checkpoint is dropped from both). Only the process
@@ -66,6 +77,7 @@ class TrainingLog:
         from lightning_fabric.loggers import TensorBoardLogger
 
         truncate_log(self.csv, step)
+        _after_earlier_events(self.csv.parent / TENSORBOARD)
         # purge_step: TensorBoard discards the earlier events at steps >= step + 1 (those a killed run
         # logged past its checkpoint), as truncate_log does for the CSV
         self.tensorboard = TensorBoardLogger(root_dir=self.csv.parent, name="", version=TENSORBOARD,

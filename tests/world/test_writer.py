@@ -11,14 +11,10 @@ import numpy as np
 import pytest
 
 from atdt.data import load_dataset
+from atdt.data.encodings import decode_normals
 from atdt.data.io import read_image
 from atdt.world import render
-from atdt.world.writer import (
-    decode_normals,
-    encode_normals,
-    ensure_dataset,
-    make_dataset,
-)
+from atdt.world.writer import ensure_dataset, make_dataset
 
 
 def test_written_files_decode_to_the_rendered_sample(tmp_path):
@@ -41,11 +37,6 @@ def test_written_files_decode_to_the_rendered_sample(tmp_path):
     assert np.allclose(normals, s["normals"], atol=1e-4)
     camera = json.loads((d / "camera" / "000001.json").read_text())
     assert camera["fx"] == pytest.approx(s["camera"]["fx"])
-
-
-def test_normals_encoding_round_trips_and_keeps_no_label():
-    n = np.array([[[0, -1, 0], [0.6, 0, -0.8], [0, 0, 0]]], np.float32)
-    assert np.allclose(decode_normals(encode_normals(n)), n, atol=1e-4)
 
 
 def test_a_root_refuses_another_domain_or_size(tmp_path):

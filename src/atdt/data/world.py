@@ -1,4 +1,5 @@
-"""Loader of the embedded world's folder format (written by ``atdt world make``, docs/world.md)."""
+"""The embedded world's folder format (docs/world.md): its name and version in ``world.json``,
+and its loader. ``atdt world make`` (atdt.world.writer) and ``atdt translate`` (B like A) write it."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import torch
 from torch.utils.data import Dataset
 
 from atdt.data.camera import camera_values
+from atdt.data.encodings import decode_normals
 from atdt.data.errors import DatasetError
 from atdt.data.ids import check_id
 from atdt.data.io import decode_depth_png, read_ids, read_png16, read_rgb
 from atdt.data.labels import class_ids
 
+FORMAT = "atdt-world"  # world.json's "format"
+VERSION = 1
 LABELS = frozenset({"semantic", "depth", "normals"})
 
 
@@ -39,8 +43,6 @@ def read_info(path: Path, format_name: str) -> dict:
 
 
 def _read_label(kind: str, path: Path):
-    from atdt.world.writer import decode_normals
-
     if kind == "semantic":
         return class_ids(read_ids(path), path)
     if kind == "depth":
@@ -53,8 +55,6 @@ class WorldDataset(Dataset):
     translated one (``atdt translate``, "B like A") those its ``world.json`` lists for the split."""
 
     def __init__(self, root, split: str):
-        from atdt.world.writer import FORMAT
-
         self.root = Path(root)
         info_path = self.root / "world.json"
         if not info_path.is_file():

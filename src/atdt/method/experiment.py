@@ -13,7 +13,8 @@ from pathlib import Path
 
 from atdt.config import ExperimentConfig
 from atdt.method.methods import METHODS, Evaluation, depth_scale, networks_for
-from atdt.method.networks import DERIVED, SeedRun, ensure_network, open_split
+from atdt.data import open_split
+from atdt.method.networks import DERIVED, SeedRun, ensure_network
 from atdt.typed_config import save_config, to_dict
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from atdt.config import DataConfig, ExperimentConfig
+from atdt.data import open_split
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
 from atdt.method.network_types import TYPES, Declared
 
@@ -139,14 +140,6 @@ def declared_inputs(name: str, cfg: ExperimentConfig, data_keys: dict[str, dict]
 
 def domain_config(cfg: ExperimentConfig, domain: str) -> DataConfig:
     return getattr(cfg, f"domain_{domain}")
-
-
-def open_split(data: DataConfig, split: str, *, train: bool):
-    """A split of a domain; a training split with the domain's training options (limit, proxy depth, skip_bad)."""
-    from atdt.data import load_dataset
-
-    kwargs = {"limit": data.limit, "depth_root": data.depth_root, "skip_bad": data.skip_bad} if train else {}
-    return load_dataset(data.name, data.root, split, **kwargs, **data.options)
 
 
 @dataclass

@@ -11,16 +11,11 @@ distances.json and contact_sheet.png. The experiment runner's ``translation`` ne
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
-from atdt.config import DataConfig, TranslateConfig
-
-
-def _open(data: DataConfig, split: str, train: bool = False):
-    from atdt.data import load_dataset
-
-    return load_dataset(data.name, data.root, split, limit=data.limit if train else None, skip_bad=data.skip_bad,
-                        **data.options)
+from atdt.config import TranslateConfig
+from atdt.data import open_split
 
 
 def _short(domain: str) -> str:
@@ -30,7 +25,8 @@ def _short(domain: str) -> str:
 def open_training(cfg: TranslateConfig) -> tuple:
     """A's and B's training splits as CycleGAN reads them (images only: no proxy labels); raises
     ValueError if ``train.crop`` is larger than their images."""
-    a_train, b_train = _open(cfg.domain_a, cfg.domain_a.train_split, True), _open(cfg.domain_b, cfg.domain_b.train_split, True)
+    a_train, b_train = (open_split(replace(d, depth_root=None), d.train_split, train=True)
+                        for d in (cfg.domain_a, cfg.domain_b))
     if cfg.train.crop is not None:
         for ds in (a_train, b_train):
             h, w = ds[0]["image"].shape[-2:]
@@ -86,7 +82,7 @@ def translate(cfg: TranslateConfig, a_train, b_train, fingerprint: str, fabric, 
     written = write_b_like_a(nets.g_ba, b, run / "b_like_a", domain=domain, splits=splits, device=fabric.device,
                              source=source, progress=cfg.runtime.progress)
 
-    b_test = _open(b, b.test_split)
+    b_test = open_split(b, b.test_split)
     like_test = load_dataset("world", written["root"], b.test_split)
     report = {"run": str(run), "dataset": written["root"], "split": b.test_split,
               **distance_report(a_train, b_test, like_test, cfg.report_limit)}

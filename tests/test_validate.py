@@ -52,7 +52,7 @@ def test_every_problem_is_listed_at_once(tiny_overrides, tmp_path, capsys):
 
 
 def test_only_the_networks_the_methods_need_are_checked(tiny_overrides):
-    from atdt.cli.run import resolve_experiment
+    from atdt.presets import resolve_experiment
     from atdt.config import ExperimentConfig
     from atdt.typed_config import ConfigError, load_config
     from atdt.validate import validate_experiment
@@ -102,7 +102,7 @@ def test_a_config_built_in_code_is_held_to_the_same_numbers(tiny_overrides):
     import math
     from dataclasses import replace
 
-    from atdt.cli.run import resolve_experiment
+    from atdt.presets import resolve_experiment
     from atdt.config import ExperimentConfig, TaskTrainConfig
     from atdt.typed_config import ConfigError, load_config
     from atdt.validate import validate_experiment, validate_task_training

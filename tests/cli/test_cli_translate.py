@@ -55,7 +55,7 @@ def test_translate_rejects_bad_specs_and_values(tiny_world, tmp_path, capsys):
 
 
 def test_shipped_presets_load_and_validate(tiny_world):
-    from atdt.cli.run import experiments_dir
+    from atdt.presets import experiments_dir
     from atdt.config import TranslateConfig
     from atdt.validate import validate_translation
 

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from atdt.cli import main
-from atdt.cli.run import resolve_experiment
+from atdt.presets import resolve_experiment
 from atdt.config import ExperimentConfig
 from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from atdt.cli.run import resolve_experiment
+from atdt.presets import resolve_experiment
 from atdt.config import ExperimentConfig
 from atdt.data import load_dataset
 from atdt.engine import make_fabric

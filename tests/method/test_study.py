@@ -8,7 +8,8 @@ import cv2
 import pytest
 
 from atdt.cli import main
-from atdt.method.study import load_study, point_configs, resolve_study, studies_dir, study_from_dict
+from atdt.method.study import load_study, point_configs, study_from_dict
+from atdt.presets import resolve_study, studies_dir
 from atdt.report.paper import PAPER_TABLES
 from atdt.typed_config import ConfigError
 from atdt.validate import validate_experiment

@@ -7,14 +7,15 @@ import json
 import torch
 
 from atdt.cli import main
-from atdt.cli.run import resolve_experiment
+from atdt.presets import resolve_experiment
 from atdt.config import ExperimentConfig, TranslateConfig
 from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network, mean_focal
 from atdt.method.methods import METHODS, networks_for
 from atdt.method.network_types import TYPES
 from atdt.method.networks import DERIVED, NETWORKS, networks_needed
-from atdt.method.study import load_study, point_configs, resolve_study
+from atdt.method.study import load_study, point_configs
+from atdt.presets import resolve_study
 from atdt.report.paper import PAPER_TABLES
 from atdt.tasks import get_task
 from atdt.typed_config import load_config

@@ -35,7 +35,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from atdt.engine import make_fabric
     from atdt.engine.fabric import is_global_zero
-    from atdt.method.study import load_study, point_configs, resolve_study, run_study, select_points
+    from atdt.method.study import load_study, point_configs, run_study, select_points
+    from atdt.presets import resolve_study
     from atdt.report.study import write_study_report
     from atdt.world.standard import ensure_world_data, world_data_needed
 

@@ -42,6 +42,7 @@ from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 
 from atdt.config import ExperimentConfig
+from atdt.presets import resolve_experiment
 from atdt.typed_config import ConfigError, from_dict, load_config, load_yaml
 
 
@@ -182,20 +183,6 @@ def load_study(path: str | Path) -> Study:
     return study_from_dict(load_yaml(path.read_text(), path) or {}, str(path))
 
 
-def studies_dir() -> Path:
-    from atdt.cli.run import experiments_dir
-
-    return experiments_dir() / "studies"
-
-
-def resolve_study(name: str) -> Path:
-    """A study file path, or the name of one under experiments/studies/."""
-    from atdt.cli.run import resolve_shipped
-
-    choices = ", ".join(sorted(p.stem for p in studies_dir().glob("*.yaml"))) or "none"
-    return resolve_shipped(name, studies_dir(), "study", "shipped study", f"shipped: {choices}")
-
-
 def select_points(study: Study, names) -> Study:
     """The study with only the named points (in the study's order); an unknown name raises
     ConfigError listing the study's points."""
@@ -214,8 +201,6 @@ def point_overrides(study: Study, point: Point, extra_overrides=()) -> list[str]
 
 def point_configs(study: Study, extra_overrides=()) -> list[tuple[Point, ExperimentConfig]]:
     """Every point's config, all loaded before anything trains: a bad key fails the whole study."""
-    from atdt.cli.run import resolve_experiment
-
     base = resolve_experiment(study.base)
     configs = []
     for point in study.points:

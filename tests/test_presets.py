@@ -11,7 +11,7 @@ import pytest
 import atdt
 from atdt.presets import experiments_dir, resolve_experiment, resolve_study
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _shipped_files() -> set[str]:

@@ -7,8 +7,11 @@ import cv2
 import pytest
 
 from atdt.data import CLASSES
+from atdt.method.methods import report_names
 from atdt.method.study import Point, PointResult, Study
 from atdt.report.study import beats_baseline, write_study_report
+
+NAMES = report_names()
 
 
 def _sem(miou):
@@ -63,7 +66,7 @@ def test_report_puts_the_paper_beside_ours_and_writes_json_and_charts(tmp_path):
               _point("s2d", "tab2", "c", "semantic", "depth", _dep, dep, ("world/clean", "world/camera")),
               _point("extra", "mine", "", "depth", "semantic", _sem, other)]
     study = Study("s", "tiny", (0, 1, 2), (), tuple(p.point for p in points))
-    out = write_study_report(study, points, tmp_path / "docs" / "results.md", command="atdt study s")
+    out = write_study_report(study, points, tmp_path / "docs" / "results.md", command="atdt study s", names=NAMES)
     md = out["doc"].read_text()
     assert "## Tab. 1: Dep. → Sem." in md and "## Tab. 2: Sem. → Dep." in md and "## mine: Dep. → Sem." in md
     assert "### (a) vivid → clean (paper: Synthia → Carla)" in md and "### (c) clean → camera (paper: Carla → Kitti)" in md
@@ -90,11 +93,11 @@ def test_see_also_closes_the_report_with_the_other_reports_summaries(tmp_path):
     sem = [_seed(s, _sem, 30, 31 + s, 50) for s in range(2)]
     other = _point("x", "mine", "", "depth", "semantic", _sem, sem)
     write_study_report(Study("cyc", "tiny", (0, 1), (), (other.point,)), [other], tmp_path / "docs" / "studies" / "cyc.md",
-                       command="atdt study cyc")
+                       command="atdt study cyc", names=NAMES)
     main = _point("y", "tab1", "a", "depth", "semantic", _sem, [_seed(s, _sem, 20, 25, 50) for s in range(2)])
     study = Study("rep", "tiny", (0, 1), (), (main.point,), see_also=(str(tmp_path / "docs" / "studies" / "cyc.md"),
                                                                        str(tmp_path / "docs" / "studies" / "gone.md")))
-    md = write_study_report(study, [main], tmp_path / "docs" / "results.md", command="atdt study rep")["doc"].read_text()
+    md = write_study_report(study, [main], tmp_path / "docs" / "results.md", command="atdt study rep", names=NAMES)["doc"].read_text()
     closing = md.split("## Other studies", 1)[1]
     assert "### [Study `cyc`](studies/cyc.md)" in closing and "Command: `atdt study cyc`" in closing
     assert "\nScores on B's and A's test split.\n" in closing  # which split its numbers are on
@@ -108,7 +111,7 @@ def test_a_table_that_mixes_target_tasks_fails(tmp_path):
     dep = [_seed(0, _dep, 0.5, 0.4, 0.2)]
     points = [_point("x", "t", "a", "depth", "semantic", _sem, sem), _point("y", "t", "b", "semantic", "depth", _dep, dep)]
     with pytest.raises(ValueError, match="mixes target tasks"):
-        write_study_report(Study("s", "tiny", (0,), (), ()), points, tmp_path / "r.md", command="x")
+        write_study_report(Study("s", "tiny", (0,), (), ()), points, tmp_path / "r.md", command="x", names=NAMES)
 
 
 def test_a_study_on_the_validation_splits_says_so(tmp_path):
@@ -116,7 +119,7 @@ def test_a_study_on_the_validation_splits_says_so(tmp_path):
     point = _point("x", "aux-dep2sem", "none", "depth", "semantic", _sem, sem)
     point.results["splits"] = {"a": "val", "b": "val"}
     md = write_study_report(Study("s", "tiny", (0, 1), (), (point.point,)), [point], tmp_path / "r.md",
-                            command="x")["doc"].read_text()
+                            command="x", names=NAMES)["doc"].read_text()
     assert "Scores on B's and A's val split" in md and "### On A's val split" in md and "test split" not in md
 
 
@@ -139,7 +142,7 @@ def test_the_report_follows_each_points_methods_beside_the_papers(tmp_path):
     mious = {"baseline": (30, 31), "no_transfer": (35, 38), "atdt": (33, 32), "oracle": (60, 61)}
     point = _methods_point("d2s", "supp-tab3", "c", methods, mious)
     study = Study("nt", "tiny", (0, 1), (), (point.point,))
-    out = write_study_report(study, [point], tmp_path / "r.md", command="atdt study nt")
+    out = write_study_report(study, [point], tmp_path / "r.md", command="atdt study nt", names=NAMES)
     md = out["doc"].read_text()
     assert "## Supplementary Tab. 3: No Transfer (Dep. → Sem.)" in md
     body = md[md.index("### (c) clean → camera (paper: Carla → Cityscapes)"):]
@@ -164,7 +167,7 @@ def test_a_line_study_plots_over_the_grid_key_and_on_chooses_the_splits(tmp_path
                              {"network.split_level": k}) for k in (1, 2, 3, 4)]
     study = Study("lv", "tiny", (0, 1), (), tuple(p.point for p in points), grid={"network.split_level": [1, 2, 3, 4]},
                   metrics=("acc", "abs_rel"), plot="line", on=("b", "a"))
-    out = write_study_report(study, points, tmp_path / "lv" / "study.md", command="atdt study lv", assets=tmp_path / "lv",
+    out = write_study_report(study, points, tmp_path / "lv" / "study.md", command="atdt study lv", names=NAMES, assets=tmp_path / "lv",
                              json_path=tmp_path / "lv" / "study.json")
     assert out["charts"] == [tmp_path / "lv" / "lv-fig4.png"] and out["json"] == tmp_path / "lv" / "study.json"
     image = cv2.imread(str(out["charts"][0]))
@@ -176,5 +179,5 @@ def test_a_line_study_plots_over_the_grid_key_and_on_chooses_the_splits(tmp_path
     assert numbers["tables"]["fig4"]["metrics"] == ["acc"] and numbers["plot"] == "line"
     assert numbers["tables"]["fig4"]["settings"][3]["per_seed_on_a"]["1"] == {"n2": {"acc": 101.0}, "atdt": {"acc": 91.0}}
     only_b = Study("lv", "tiny", (0, 1), (), study.points, grid=study.grid, plot="line", on=("b",))
-    md = write_study_report(only_b, points, tmp_path / "b.md", command="x")["doc"].read_text()
+    md = write_study_report(only_b, points, tmp_path / "b.md", command="x", names=NAMES)["doc"].read_text()
     assert "On A's test split" not in md and "### (split_level=2) clean → camera" in md

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from atdt.config import ExperimentConfig
-from atdt.method.methods import METHODS, Evaluation, depth_scale, networks_for
+from atdt.method.methods import METHODS, Evaluation, depth_scale, labels, networks_for
 from atdt.data import open_split
 from atdt.method.networks import DERIVED, SeedRun, ensure_network
 from atdt.typed_config import save_config, to_dict
@@ -122,7 +122,7 @@ def _scored(run: SeedRun) -> dict:
         "timings_s": {**run.timings, "evaluate": time.perf_counter() - t0}, "evaluation": key,
         "figures": figures, "folder": str(folder), "config": to_dict(cfg),
     }
-    write_seed_results(results, folder)
+    write_seed_results(results, folder, labels())
     return results
 
 
@@ -155,4 +155,4 @@ def _run_seeds(cfg: ExperimentConfig, print_fn) -> dict:
         per_seed.append(run_seed(seed_cfg, root / f"seed{seed}", print_fn, fabric))
     if len(per_seed) == 1:
         return per_seed[0]
-    return write_aggregate(per_seed, root) if fabric.is_global_zero else aggregate(per_seed, root)
+    return write_aggregate(per_seed, root, labels()) if fabric.is_global_zero else aggregate(per_seed, root)

@@ -17,6 +17,7 @@ from typing import Any
 from atdt.config import ExperimentConfig
 from atdt.method.network_types import encoder_on
 from atdt.method.networks import DERIVED, head, makers, networks_needed
+from atdt.report.study import Names
 from atdt.tasks import Task
 
 
@@ -135,3 +136,8 @@ def labels() -> dict[str, str]:
     out = {name: m.label for name, m in METHODS.items()}
     out.update(dict(m.on_a for m in METHODS.values() if m.on_a))
     return out
+
+
+def report_names() -> Names:
+    """What a study's report calls the methods: their labels, and the key of each one's row on A."""
+    return Names(labels(), {name: m.on_a[0] for name, m in METHODS.items() if m.on_a})

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from atdt.config import ExperimentConfig
 from atdt.presets import resolve_experiment
+from atdt.tasks import TASKS
 from atdt.typed_config import ConfigError, from_dict, load_config, load_yaml
 
 
@@ -123,14 +124,11 @@ def expand_grid(grid: dict, points: tuple[Point, ...], where: str) -> tuple[Poin
 
 
 def _check_report_keys(study: Study, where: str) -> None:
-    from atdt.report.tables import metric_keys
-    from atdt.tasks import TASKS
-
-    known = {k for task in TASKS for k in metric_keys(task)}
+    known = {k for task in TASKS.values() for k in task.metric_keys}
     unknown = [m for m in study.metrics if m not in known]
     if unknown:
         raise ConfigError(f"{where}: metrics: unknown {', '.join(map(repr, unknown))}; choose from: "
-                          + "; ".join(f"{task}: {', '.join(metric_keys(task))}" for task in TASKS))
+                          + "; ".join(f"{name}: {', '.join(task.metric_keys)}" for name, task in TASKS.items()))
     if study.plot not in PLOTS:
         raise ConfigError(f"{where}: plot: unknown {study.plot!r}; choose one of: {', '.join(PLOTS)}")
     if study.plot == "line" and not study.grid:

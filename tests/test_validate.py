@@ -55,7 +55,7 @@ def test_only_the_networks_the_methods_need_are_checked(tiny_overrides):
     from atdt.presets import resolve_experiment
     from atdt.config import ExperimentConfig
     from atdt.typed_config import ConfigError, load_config
-    from atdt.validate import validate_experiment
+    from atdt.method.validation import validate_experiment
 
     unused = ["n1.steps=0", "transfer.train.steps=0", "oracle.batch_size=0", "domain_b.train_split=nope"]
     validate_experiment(load_config(ExperimentConfig, resolve_experiment("tiny"), [*tiny_overrides, *unused,
@@ -105,7 +105,8 @@ def test_a_config_built_in_code_is_held_to_the_same_numbers(tiny_overrides):
     from atdt.presets import resolve_experiment
     from atdt.config import ExperimentConfig, TaskTrainConfig
     from atdt.typed_config import ConfigError, load_config
-    from atdt.validate import validate_experiment, validate_task_training
+    from atdt.method.validation import validate_experiment
+    from atdt.validate import validate_task_training
 
     cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides)
     bad = replace(cfg, n2=replace(cfg.n2, optim=replace(cfg.n2.optim, lr=math.inf), aux_edges=math.nan), seeds=(-3,))

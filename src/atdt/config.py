@@ -112,7 +112,8 @@ class TransferConfig:
 @dataclass(frozen=True)
 class ExperimentConfig:
     """One AT/DT experiment: T1 -> T2 from domain A to domain B, evaluating ``methods``; each
-    block n1, n2, oracle, transfer holds the settings of one network (atdt.method.networks)."""
+    block n1, n2, oracle, transfer, translate holds the settings of networks of the runner
+    (atdt.method.network_table)."""
 
     name: str = "experiment"
     task_source: str = "depth"  # T1, labelled on A and B
@@ -131,6 +132,11 @@ class ExperimentConfig:
     methods: tuple[str, ...] = ("baseline", "atdt", "oracle")  # evaluated, in this order (atdt.method.methods)
     eval_limit: int | None = None  # evaluate on the first N test images only (None = all)
     out: str = "runs"
+
+    @property
+    def domains(self) -> dict[str, DataConfig]:
+        """The domains by the keys the runner's tables use: "a" (domain_a) and "b" (domain_b)."""
+        return {"a": self.domain_a, "b": self.domain_b}
 
 
 @dataclass(frozen=True)

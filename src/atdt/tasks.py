@@ -223,6 +223,12 @@ NO_LABEL = {"semantic": "every pixel is 255 = ignore", "depth": f"no depth betwe
             "normals": "every normal is all-zero"}
 
 
+def label_keys(task: str) -> tuple[str, ...]:
+    """The label key a task trains on and is scored against; none for an unknown name (which
+    validation reports on its own)."""
+    return (TASKS[task].label_key,) if task in TASKS else ()
+
+
 def get_task(name: str) -> Task:
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose one of: {', '.join(TASKS)}")

@@ -6,7 +6,7 @@ from atdt.cli import main
 from atdt.config import ExperimentConfig
 from atdt.data import load_dataset
 from atdt.typed_config import load_config
-from atdt.validate import validate_experiment
+from atdt.method.validation import validate_experiment
 
 TINY = ["train.steps=4", "train.crop=[32,32]", "train.log_every=1", "train.ckpt_every=2", "network.width=4",
         "network.blocks=1", "network.disc_width=4", "report_limit=6", "sheet_rows=2"]

@@ -9,8 +9,9 @@ from atdt.config import ExperimentConfig
 from atdt.engine import is_finished
 from atdt.engine.reuse import INPUTS, MARKER, fingerprint
 from atdt.method.methods import METHODS, networks_for
-from atdt.method.network_types import TYPES, Declared, NetworkType
-from atdt.method.networks import NETWORKS, Network, SeedRun, declare, declared_inputs, ensure_network, networks_needed
+from atdt.method.network_table import NETWORKS, Network, networks_needed
+from atdt.method.network_types import TYPES, Declared, NetworkType, declare, declared_inputs
+from atdt.method.seed_run import SeedRun, ensure_network
 from atdt.typed_config import from_dict
 
 CFG = from_dict(ExperimentConfig, {
@@ -139,14 +140,14 @@ def test_a_new_network_is_one_entry_trained_on_demand(tmp_path, monkeypatch):
     before it, once, in their own folders, with the first's fingerprint among the second's inputs."""
     trained = []
 
-    def train(net, run, builds_on, run_dir):
+    def train(net, declared, run, builds_on, run_dir):
         trained.append((run_dir.name, sorted(builds_on)))
         return SimpleNamespace(name=run_dir.name)
 
-    def declare(net, cfg):
-        return Declared("toy", {"width": 1}, cfg.n2, net.settings, ())
+    def declare(net, cfg, settings):
+        return Declared("toy", {"width": 1}, settings, settings, ())
 
-    monkeypatch.setitem(TYPES, "toy", NetworkType(declare, train))
+    monkeypatch.setitem(TYPES, "toy", NetworkType(declare, lambda *_: None, train))
     monkeypatch.setitem(NETWORKS, "toy_a", Network("toy", domains=(), settings="n2", desc="toy a"))
     monkeypatch.setitem(NETWORKS, "toy_b", Network("toy", domains=(), settings="n2", desc="toy b",
                                                    builds_on=("toy_a",), folder="b"))

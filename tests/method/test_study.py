@@ -12,7 +12,7 @@ from atdt.method.study import load_study, point_configs, study_from_dict
 from atdt.presets import resolve_study, studies_dir
 from atdt.report.paper import PAPER_TABLES
 from atdt.typed_config import ConfigError
-from atdt.validate import validate_experiment
+from atdt.method.validation import validate_experiment
 from atdt.world.standard import world_data_needed
 
 SMALL = """

@@ -13,7 +13,7 @@ from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network, mean_focal
 from atdt.method.methods import METHODS, networks_for
 from atdt.method.network_types import TYPES
-from atdt.method.networks import DERIVED, NETWORKS, networks_needed
+from atdt.method.network_table import DERIVED, NETWORKS, networks_needed
 from atdt.method.study import load_study, point_configs
 from atdt.presets import resolve_study
 from atdt.report.paper import PAPER_TABLES
@@ -61,7 +61,7 @@ def test_translation_settings_are_checked_only_when_a_method_needs_them(tiny_ove
     assert "translate.train.crop [64, 64] is larger than the images" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
     cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), [*tiny_overrides, *bad, "methods=[baseline]"])
-    from atdt.validate import validate_experiment
+    from atdt.method.validation import validate_experiment
 
     validate_experiment(cfg)  # the Baseline alone trains no CycleGAN: its settings do not matter
 

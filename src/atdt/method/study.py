@@ -42,6 +42,12 @@ from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 
 from atdt.config import ExperimentConfig
+from atdt.data.io import write_text
+from atdt.engine import make_fabric
+from atdt.engine.fabric import rank_zero
+from atdt.engine.lock import folder_lock
+from atdt.method.experiment import run_experiment
+from atdt.method.validation import validate_experiment
 from atdt.presets import resolve_experiment
 from atdt.tasks import TASKS
 from atdt.typed_config import ConfigError, from_dict, load_config, load_yaml
@@ -220,8 +226,6 @@ def _record_wall_time(cfg: ExperimentConfig, study: Study, point: Point, seconds
     ledger = Path(cfg.out) / study.name / "wall_times.json"
     times = json.loads(ledger.read_text()) if ledger.is_file() else {}
     times.setdefault(point.name, []).append(round(seconds, 1))
-    from atdt.data.io import write_text
-
     write_text(ledger, json.dumps(times, indent=1) + "\n")
     return sum(times[point.name])
 
@@ -245,9 +249,6 @@ def run_study(study: Study, extra_overrides=(), print_fn=print, wait: bool = Fal
     returns the same results. The study's folder <out>/<study> is locked meanwhile, and each
     point's, an experiment's, by ``run_experiment`` (``atdt.engine.lock``); ``wait``: wait for
     another run holding either."""
-    from atdt.engine.lock import folder_lock
-    from atdt.validate import validate_experiment
-
     configs = point_configs(study, extra_overrides)
     for _, cfg in configs:  # every point, before the first trains: a bad value fails the whole study
         validate_experiment(cfg)
@@ -257,10 +258,6 @@ def run_study(study: Study, extra_overrides=(), print_fn=print, wait: bool = Fal
 
 
 def _run_points(study: Study, configs: list, print_fn, wait: bool) -> list[PointResult]:
-    from atdt.engine import make_fabric
-    from atdt.engine.fabric import rank_zero
-    from atdt.method.experiment import run_experiment
-
     fabric = make_fabric(configs[0][1].runtime)  # under DDP the other processes start here, before any output
     print_fn = rank_zero(fabric, print_fn)
     print_fn(f"[study {study.name}] {len(configs)} points, base {study.base}, seeds {list(configs[0][1].seeds)}")

@@ -3,9 +3,9 @@
 The run folder ``cfg.out`` holds config.yaml, checkpoints/, logs/train.csv, fingerprint.* (the
 reuse rule of `atdt run`: changed inputs move the folder aside), b_like_a/ (the dataset, world
 format), b_like_a-proxy/ (B's proxy depth under the new names, when B has a ``depth_root``),
-distances.json and contact_sheet.png. The experiment runner's ``translation`` network
-(``atdt.method.translation``) is the same pipeline: ``open_training``, ``translation_inputs`` and
-``translate`` with a config it builds, so the two share a trained translation.
+distances.json and contact_sheet.png. The experiment runner's ``translation`` network (its type
+in ``atdt.method.network_types``) is the same pipeline: ``open_training``, ``translation_inputs``
+and ``translate`` with a config it builds, so the two share a trained translation.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from atdt.config import TranslateConfig
-from atdt.data import open_split
+from atdt.data import load_dataset, open_split
+from atdt.data.io import write_text
+from atdt.engine import make_fabric
+from atdt.engine.lock import folder_lock
+from atdt.engine.reuse import data_key, network_inputs, prepare_run
+from atdt.translate.report import contact_sheet, distance_report, format_distances
+from atdt.translate.train import train_cyclegan
+from atdt.translate.write import write_b_like_a
+from atdt.validate import validate_translation
 
 
 def _short(domain: str) -> str:
@@ -38,8 +46,6 @@ def open_training(cfg: TranslateConfig) -> tuple:
 def translation_inputs(cfg: TranslateConfig, a_train, b_train) -> dict:
     """What the translation's fingerprint hashes (``atdt.engine.reuse``): both training sets, the
     network and training settings, the seed and the precision."""
-    from atdt.engine.reuse import data_key, network_inputs
-
     return network_inputs("cyclegan", [data_key(cfg.domain_a, a_train), data_key(cfg.domain_b, b_train)],
                           cfg.network, cfg.train, cfg.runtime)
 
@@ -49,11 +55,6 @@ def run_translation(cfg: TranslateConfig, print_fn=print, wait: bool = False) ->
     and test splits, write the distance report and the contact sheet, with the run folder locked
     (``atdt.engine.lock``; ``wait``: wait for another run holding it). Returns
     {"run", "dataset", "proxy", "training", "distances", "contact_sheet"}."""
-    from atdt.engine import make_fabric
-    from atdt.engine.lock import folder_lock
-    from atdt.engine.reuse import prepare_run
-    from atdt.validate import validate_translation
-
     validate_translation(cfg)
     a_train, b_train = open_training(cfg)
     with folder_lock(cfg.out, wait=wait, print_fn=print_fn):
@@ -64,12 +65,6 @@ def run_translation(cfg: TranslateConfig, print_fn=print, wait: bool = False) ->
 def translate(cfg: TranslateConfig, a_train, b_train, fingerprint: str, fabric, print_fn=print) -> tuple:
     """Train (or load) CycleGAN in ``cfg.out``, write "B like A" there and report; the run folder
     is prepared (``prepare_run``). Returns (the CycleGAN networks, the dict of ``run_translation``)."""
-    from atdt.data import load_dataset
-    from atdt.data.io import write_text
-    from atdt.translate.report import contact_sheet, distance_report, format_distances
-    from atdt.translate.train import train_cyclegan
-    from atdt.translate.write import write_b_like_a
-
     run = Path(cfg.out)
     nets, training = train_cyclegan(fabric, a_train, b_train, network=cfg.network, train=cfg.train,
                                     seed=cfg.runtime.seed, run_dir=run, config=cfg, progress=cfg.runtime.progress,

@@ -1,36 +1,30 @@
 """What an experiment can train: ``NETWORKS``, one entry per network, each declaring its inputs once.
 
-An entry names its type (``atdt.method.network_types.TYPES``: how networks of that kind declare their settings and train),
-its task (the experiment's T1, ``"source"``, or T2, ``"target"``), the domains whose training
-splits it learns from (every batch holds equal shares of each), the block of ExperimentConfig that
-holds its settings and the networks it builds on. Its fingerprint (``atdt.engine.reuse``) hashes
-exactly those inputs, so a network is trained once, on demand (``ensure_network``), and reused
-wherever they recur: by every method that needs it, and across experiments and studies (N1 and
-N2 do not depend on G's settings, N2 and the Oracle not on T1). Adding a network is one entry
-in NETWORKS, and a new kind of network one entry in TYPES.
+An entry names its type (``atdt.method.network_types.TYPES``: how networks of that kind declare,
+check and train), its task (the experiment's T1, ``"source"``, or T2, ``"target"``), the domains
+whose training splits it learns from (every batch holds equal shares of each), the block of
+ExperimentConfig that holds its settings and the networks it builds on. Its fingerprint
+(``atdt.engine.reuse``) hashes exactly those inputs, so a network is trained once, on demand
+(``atdt.method.seed_run.ensure_network``), and reused wherever they recur: by every method that
+needs it, and across experiments and studies (N1 and N2 do not depend on G's settings, N2 and the
+Oracle not on T1). Adding a network is one entry in NETWORKS, and a new kind of network one entry
+in TYPES.
 
 Besides the experiment's domains "a" and "b", a network can learn from (and a method be tested
 on) a domain that another network makes (``DERIVED``): "b_like_a", B translated to look like A by
 the ``translation`` network. Asking for such a domain trains its maker first.
 The split level (``network.split_level``, paper Sec. 6.1) is where E ends and D begins. Without
 skip connections it does not change N = D(E(x)), so task networks are trained and keyed at the
-deepest split (``task_network_settings``) and cut at the configured level when used
-(``atdt.networks.task_network.cut_at``): the transfer-level study trains N1 and N2 once and G once
-per level (G's fingerprint holds the level).
+deepest split (``atdt.method.network_types.task_network_settings``) and cut at the configured
+level when used (``atdt.networks.task_network.cut_at``): the transfer-level study trains N1 and N2
+once and G once per level (G's fingerprint holds the level).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple
-
-from atdt.config import DataConfig, ExperimentConfig
-from atdt.data import open_split
-from atdt.engine.reuse import data_key, network_inputs, prepare_run
-from atdt.method.network_types import TYPES, Declared
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -40,6 +34,7 @@ class Network:
     type: str  # how it is declared and trained: a key of TYPES
     domains: tuple[str, ...]  # training splits it learns from: "a", "b" (the experiment's domain_a, domain_b), or DERIVED
     settings: str  # the ExperimentConfig block holding its settings: n1, n2, oracle, transfer, translate
+    #   (read once, by ``atdt.method.network_types.declare``)
     desc: str  # progress label, naming its step of the paper
     task: str = ""  # "source" (T1) or "target" (T2); G has none: it maps T1's features to T2's
     builds_on: tuple[str, ...] = ()  # networks it needs, trained first; their fingerprints enter its own
@@ -89,7 +84,7 @@ NETWORKS: dict[str, Network] = {
     "g_sepenc": Network("transfer", domains=("a",), settings="transfer", desc="separate encoders: G on A",
                         builds_on=("n1_sepenc", "n2"), folder="transfer_sepenc"),
     # Sec. 5.3 / supp. Sec. 1.4: CycleGAN between A and B; its product, B like A, is the domain b_like_a
-    "translation": Network("translate", domains=("a", "b"), settings="translate", desc="CycleGAN: B like A"),
+    "translation": Network("translation", domains=("a", "b"), settings="translate", desc="CycleGAN: B like A"),
     # AT/DT + CycleGAN, step 1: T1 on A and B like A (the paper's N1 on A and BlikeA)
     "n1_cyclegan": Network("task", task="source", domains=("a", "b_like_a"), settings="n1",
                            desc="step 1: N1 on A+(B like A)"),
@@ -123,91 +118,3 @@ def networks_needed(names: Iterable[str]) -> list[str]:
             wanted.add(name)
             stack.extend([*NETWORKS[name].builds_on, *makers(NETWORKS[name].domains)])
     return [name for name in NETWORKS if name in wanted]
-
-
-def declare(name: str, cfg: ExperimentConfig) -> Declared:
-    net = NETWORKS[name]
-    return TYPES[net.type].declare(net, cfg)
-
-
-def declared_inputs(name: str, cfg: ExperimentConfig, data_keys: dict[str, dict], fingerprints: dict[str, str]) -> dict:
-    """What network ``name``'s fingerprint hashes: its declared settings, the data keys of its
-    domains (``atdt.engine.reuse.data_key``) and the fingerprints of the networks it builds on."""
-    net, d = NETWORKS[name], declare(name, cfg)
-    return network_inputs(d.task, [data_keys[x] for x in net.domains], d.network, d.train, cfg.runtime,
-                          builds_on=tuple(fingerprints[b] for b in net.builds_on))
-
-
-def domain_config(cfg: ExperimentConfig, domain: str) -> DataConfig:
-    return getattr(cfg, f"domain_{domain}")
-
-
-@dataclass
-class SeedRun:
-    """One seed of an experiment while its networks train: the config (runtime.seed = this seed),
-    the seed's folder, the fabric, the training splits opened so far and the networks trained so
-    far with their fingerprints and training times (seconds, by run folder)."""
-
-    cfg: ExperimentConfig
-    folder: Path
-    fabric: Any
-    print_fn: Callable = print
-    networks: dict = field(default_factory=dict)
-    fingerprints: dict = field(default_factory=dict)
-    timings: dict = field(default_factory=dict)
-    splits: dict = field(default_factory=dict)  # domain -> (its training split, the split's data key)
-
-    def domain(self, key: str) -> DataConfig:
-        """Domain ``key``: the experiment's domain_a / domain_b, or a DERIVED one (its maker trained first)."""
-        if key not in DERIVED:
-            return domain_config(self.cfg, key)
-        name = DERIVED[key].made_by
-        ensure_network(name, self)
-        net = NETWORKS[name]
-        return TYPES[net.type].product(net, self.cfg, self.folder / folder_of(name))
-
-    def _opened(self, domain: str) -> tuple:
-        if domain not in self.splits:  # opened once, when a network first needs it
-            data = self.domain(domain)
-            dataset = open_split(data, data.train_split, train=True)
-            if domain in DERIVED:  # its files lie in this seed's folder: keyed by what made it, and from what
-                made = DERIVED[domain]
-                key = {"domain": domain, "made_by": self.fingerprints[made.made_by], "from": self.data_key(made.source)}
-            else:
-                key = data_key(data, dataset)
-            self.splits[domain] = dataset, key
-        return self.splits[domain]
-
-    def train_set(self, domain: str):
-        return self._opened(domain)[0]
-
-    def data_key(self, domain: str) -> dict:
-        return self._opened(domain)[1]
-
-
-def ensure_network(name: str, run: SeedRun):
-    """Network ``name`` of this seed, trained if need be (after the networks it builds on): a run
-    folder holding it with the same inputs is reused, an unfinished one resumes, one with other
-    inputs is moved aside (``atdt.engine.reuse.prepare_run``)."""
-    if name in run.networks:
-        return run.networks[name]
-    net = NETWORKS[name]
-    builds_on = {b: ensure_network(b, run) for b in net.builds_on}
-    data_keys = {x: run.data_key(x) for x in net.domains}  # a DERIVED domain's maker trains here, before the clock
-    t0 = time.perf_counter()
-    run_dir = run.folder / folder_of(name)
-    kind = TYPES[net.type]
-    inputs = kind.inputs(net, run, run_dir) if kind.inputs else declared_inputs(name, run.cfg, data_keys, run.fingerprints)
-    # a network that another experiment under out/ trained with the same inputs is adopted
-    fp = prepare_run(run_dir, inputs, run.print_fn, primary=run.fabric.is_global_zero, search_root=run.cfg.out)
-    run.fabric.barrier()
-    run.networks[name] = kind.train(net, run, builds_on, run_dir)
-    run.fingerprints[name] = fp
-    run.timings[folder_of(name)] = time.perf_counter() - t0
-    if run.fabric.world_size > 1:  # trained or loaded, every process must now hold the same network
-        from atdt.engine.replicas import check_replicas
-
-        digest = check_replicas(run.fabric, {folder_of(name): run.networks[name].state_dict()})[folder_of(name)]
-        run.print_fn(f"  {folder_of(name)}: the same weights and buffers on all {run.fabric.world_size} processes "
-                     f"(sha256 {digest[:16]})")
-    return run.networks[name]

@@ -8,7 +8,7 @@ import cv2
 import pytest
 
 from atdt.cli import main
-from atdt.method.study import load_study, point_configs, study_from_dict
+from atdt.method.study_file import load_study, point_configs, study_from_dict
 from atdt.presets import resolve_study, studies_dir
 from atdt.report.paper import PAPER_TABLES
 from atdt.typed_config import ConfigError

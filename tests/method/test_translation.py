@@ -14,7 +14,7 @@ from atdt.engine import evaluate, load_task_network, mean_focal
 from atdt.method.methods import METHODS, networks_for
 from atdt.method.network_types import TYPES
 from atdt.method.network_table import DERIVED, NETWORKS, networks_needed
-from atdt.method.study import load_study, point_configs
+from atdt.method.study_file import load_study, point_configs
 from atdt.presets import resolve_study
 from atdt.report.paper import PAPER_TABLES
 from atdt.tasks import get_task

@@ -8,7 +8,8 @@ import pytest
 
 from atdt.data import CLASSES
 from atdt.method.methods import report_names
-from atdt.method.study import Point, PointResult, Study
+from atdt.method.study import PointResult
+from atdt.method.study_file import Point, Study
 from atdt.report.study import beats_baseline, write_study_report
 
 NAMES = report_names()

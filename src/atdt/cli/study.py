@@ -36,7 +36,8 @@ def run(args) -> int:
     from atdt.engine import make_fabric
     from atdt.engine.fabric import is_global_zero
     from atdt.method.methods import report_names
-    from atdt.method.study import load_study, point_configs, run_study, select_points
+    from atdt.method.study import run_study
+    from atdt.method.study_file import load_study, point_configs, select_points
     from atdt.presets import resolve_study
     from atdt.report.study import write_study_report
     from atdt.world.standard import ensure_world_data, world_data_needed

@@ -24,6 +24,7 @@ from atdt.data.io import write_text
 from atdt.report.figures import bar_chart, line_chart
 from atdt.report.paper import PAPER_NOTES, PAPER_ON_A, PAPER_TABLES
 from atdt.report.results import rows, scored_splits
+from atdt.report.see_also import COMMAND, SCORES, SUMMARY, see_also
 from atdt.report.tables import markdown_table, metric_value
 from atdt.tasks import TASKS
 
@@ -241,34 +242,6 @@ def _numbers(p, task: str, metrics: tuple[str, ...], names: Names) -> dict:
                       "on_a": paper.on_a} if paper else None}
 
 
-# the lines of a report that another report's closing section (``_see_also``) reads back
-COMMAND, SCORES, SUMMARY = "Command: ", "Scores on ", "## Summary"
-
-
-def _see_also(paths, doc: Path) -> list[str]:
-    """The closing section: for each other study's report, a link, its command and its summary table
-    (read from the report, so it shows what that study last wrote), or a note that it is not there."""
-    if not paths:
-        return []
-    lines = ["## Other studies", "",
-             "The summary tables of the other studies' reports as they stand on disk; each report has the "
-             "per-setting tables and the paper's rows.", ""]
-    for path in map(Path, paths):
-        link = Path(os.path.relpath(path, doc.parent)).as_posix()
-        if not path.is_file():
-            lines += [f"### [{path.stem}]({link})", "", f"Not run yet: `atdt study {path.stem} --doc {path.as_posix()}`.", ""]
-            continue
-        text = path.read_text()
-        report = text.splitlines()
-        title = report[0].lstrip("# ").strip() if text.strip() else path.stem
-        command = next((line for line in report if line.startswith(COMMAND)), "")
-        scores = next((line.split(",")[0] + "." for line in report if line.startswith(SCORES)), "")
-        summary = text.split(SUMMARY, 1)[1].split("\n## ", 1)[0].strip() if SUMMARY in text else ""
-        lines += [f"### [{title}]({link})", ""] + [line for line in (command, scores) if line] + [""]
-        lines += [summary or "(its report has no summary table)", ""]
-    return lines
-
-
 def write_study_report(study, points: list, doc, *, command: str, names: Names, assets=None, json_path=None) -> dict:
     """Write ``doc`` (markdown), the JSON of the numbers (default ``<doc without suffix>/<study>.json``)
     and one ``<study>-<table>.png`` per table in ``assets`` (default the folder ``<doc without
@@ -310,7 +283,7 @@ def write_study_report(study, points: list, doc, *, command: str, names: Names, 
             lines += _on_a_section(table, pts, task, names)
         numbers["tables"][table] = {"title": title, "task": task, "metrics": list(metrics),
                                     "settings": [_numbers(p, task, metrics, names) for p in pts]}
-    lines += _see_also(study.see_also, doc)
+    lines += see_also(study.see_also, doc)
     write_text(doc, "\n".join(lines))
     json_path = Path(json_path) if json_path is not None else assets / f"{study.name}.json"
     write_text(json_path, json.dumps(numbers, indent=1, default=float, allow_nan=True) + "\n")

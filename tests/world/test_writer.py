@@ -82,3 +82,11 @@ def test_ensure_dataset_renders_only_what_is_missing(tmp_path):
     assert ensure_dataset("clean", "val", 2, (16, 32), tmp_path, workers=1, progress=False)["count"] == 2
     assert ensure_dataset("clean", "val", 2, (16, 32), tmp_path, workers=1, progress=False) is None
     assert ensure_dataset("clean", "val", 3, (16, 32), tmp_path, workers=1, progress=False)["count"] == 3
+
+
+def test_the_writer_loads_no_torch_so_its_renderers_fork():
+    """make_dataset forks its worker processes only while torch is not loaded (forking torch's
+    thread pools can deadlock); everything it imports keeps it so."""
+    code = "import sys\nimport atdt.world.writer\nprint('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.split() == ["False"], done.stderr

@@ -2,7 +2,8 @@
 
 ``load_dataset(name, root, split)`` is the one entry point, and ``open_split(data, split)`` the
 one way to open a split of a domain as a config's ``DataConfig`` block describes it. A format's
-module is imported when a dataset of it is opened.
+module, and torch with it, is imported when a dataset is opened: `atdt world make` writes the
+world format through atdt.data and forks its renderers before torch exists.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ import importlib
 from atdt.config import DataConfig
 from atdt.data.classes import CLASSES, IGNORE_INDEX, MAX_DEPTH, NUM_CLASSES
 from atdt.data.ids import check_id
-from atdt.data.proxy import with_proxy_depth
-from atdt.data.subset import first_n
-from atdt.data.subset import skip_bad as without_bad
 
 # format name -> "module:callable"; the callable takes (root, split, **options)
 FORMATS: dict[str, str] = {
@@ -43,6 +41,10 @@ def load_dataset(name: str, root, split: str, *, limit: int | None = None, depth
     check_id(str(split), root, "split")  # a split names files below root, like a sample id
     module_name, attr = FORMATS[name].split(":")
     dataset = getattr(importlib.import_module(module_name), attr)(root, split, **options)
+    from atdt.data.proxy import with_proxy_depth  # torch: see above
+    from atdt.data.subset import first_n
+    from atdt.data.subset import skip_bad as without_bad
+
     if depth_root is not None:
         dataset = with_proxy_depth(dataset, depth_root)
     if skip_bad:

@@ -29,7 +29,7 @@ from atdt.data import open_split
 from atdt.data.encodings import encode_normals
 from atdt.data.ids import leaves_folder
 from atdt.data.io import encode_depth_png, output_path, write_bytes, write_image
-from atdt.data.world import FORMAT, VERSION, read_info
+from atdt.data.world_format import FORMAT, VERSION, read_info
 
 LABEL_KINDS = ("semantic", "depth", "normals")
 

@@ -15,8 +15,7 @@ from tqdm import tqdm
 from atdt.data.classes import CLASSES
 from atdt.data.encodings import decode_normals, encode_normals
 from atdt.data.io import encode_depth_png, output_path, read_image, write_bytes, write_image
-from atdt.data.world import FORMAT, VERSION, read_info
-from atdt.tasks import colourise_depth, colourise_normals, colourise_semantic
+from atdt.data.world_format import FORMAT, VERSION, read_info
 from atdt.world.domains import get_domain
 from atdt.world.render import check_size, render
 
@@ -133,6 +132,9 @@ def summarise(stats: list[dict]) -> dict:
 
 def write_contact_sheet(out: Path, split: str, ids: list[str]) -> Path:
     """Rows of image | semantic | depth | normals for a few samples: out/preview_<split>.png."""
+    # here, not at the top: the tasks load torch, and the renderers fork before (make_dataset)
+    from atdt.tasks import colourise_depth, colourise_normals, colourise_semantic
+
     rows = []
     for sid in ids:
         d = out / split

@@ -90,23 +90,6 @@ def test_report_puts_the_paper_beside_ours_and_writes_json_and_charts(tmp_path):
         assert f"](results/{chart.name})" in md
 
 
-def test_see_also_closes_the_report_with_the_other_reports_summaries(tmp_path):
-    sem = [_seed(s, _sem, 30, 31 + s, 50) for s in range(2)]
-    other = _point("x", "mine", "", "depth", "semantic", _sem, sem)
-    write_study_report(Study("cyc", "tiny", (0, 1), (), (other.point,)), [other], tmp_path / "docs" / "studies" / "cyc.md",
-                       command="atdt study cyc", names=NAMES)
-    main = _point("y", "tab1", "a", "depth", "semantic", _sem, [_seed(s, _sem, 20, 25, 50) for s in range(2)])
-    study = Study("rep", "tiny", (0, 1), (), (main.point,), see_also=(str(tmp_path / "docs" / "studies" / "cyc.md"),
-                                                                       str(tmp_path / "docs" / "studies" / "gone.md")))
-    md = write_study_report(study, [main], tmp_path / "docs" / "results.md", command="atdt study rep", names=NAMES)["doc"].read_text()
-    closing = md.split("## Other studies", 1)[1]
-    assert "### [Study `cyc`](studies/cyc.md)" in closing and "Command: `atdt study cyc`" in closing
-    assert "\nScores on B's and A's test split.\n" in closing  # which split its numbers are on
-    assert "| mine | vivid → clean | mIoU (%) | 30.00 ± 0.50 | 31.50 ± 0.50 | 50.00 ± 0.50 | +1.50 ± 0.71 | **yes** |" in closing
-    assert "### [gone](studies/gone.md)" in closing and "Not run yet: `atdt study gone --doc" in closing
-    assert "Tab. 1" not in closing  # the study's own tables stay above
-
-
 def test_a_table_that_mixes_target_tasks_fails(tmp_path):
     sem = [_seed(0, _sem, 30, 31, 50)]
     dep = [_seed(0, _dep, 0.5, 0.4, 0.2)]

@@ -157,10 +157,7 @@ def encoder_on(network, domain: str):
 
 def _declare_transfer(net: Network, cfg: ExperimentConfig, transfer) -> Declared:
     layers = {k: v for k, v in to_dict(transfer).items() if k != "train"}  # G's settings, cache_features included
-    if cfg.network.split_level != 4:
-        # G maps the features where E1 and E2 end; the paper's level (4) is left out, so that every G
-        # trained before the level entered the fingerprint keeps its own
-        layers["split_level"] = cfg.network.split_level
+    layers["split_level"] = cfg.network.split_level  # G maps the features where E1 and E2 end
     return Declared("transfer", layers, transfer.train, transfer, ())
 
 

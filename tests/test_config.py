@@ -2,7 +2,7 @@
 
 import pytest
 
-from atdt.config import ExperimentConfig, TaskTrainConfig, TranslateConfig
+from atdt.config import ExperimentConfig, TaskTrainConfig, TranslationRunConfig
 from atdt.presets import resolve_experiment
 from atdt.typed_config import ConfigError, load_config, save_config, to_dict
 
@@ -126,6 +126,6 @@ def test_numbers_that_are_not_finite_or_too_big_fail_naming_the_key(override, fr
 
 
 def test_experiment_translation_defaults_are_the_translate_demo_preset():
-    demo = load_config(TranslateConfig, resolve_experiment("translate_demo"))
+    demo = load_config(TranslationRunConfig, resolve_experiment("translate_demo"))
     ours = ExperimentConfig().translate
     assert (ours.network, ours.train, ours.seed) == (demo.network, demo.train, None)

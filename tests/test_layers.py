@@ -20,7 +20,7 @@ LAYERS = [
     ("atdt.engine",),  # the training loop, evaluation, checkpoints, reuse, locks
     ("atdt.validate",),  # every value checked before anything trains
     ("atdt.report", "atdt.onnx_export"),  # tables, figures, results files; ONNX export
-    ("atdt.translate",),  # CycleGAN between two domains, "B like A" (`atdt translate`)
+    ("atdt.translation",),  # CycleGAN between two domains, "B like A" (`atdt translate`)
     ("atdt.method",),  # the four steps, the NETWORKS and METHODS tables, the runners
     ("atdt.cli", "atdt.demo", "atdt.__main__"),  # argparse and printing
 ]

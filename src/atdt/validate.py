@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from atdt.config import (CycleGANConfig, DataConfig, GANTrainConfig, NetworkConfig, RuntimeConfig, TaskTrainConfig,
-                         TrainConfig, TranslateConfig)
+                         TrainConfig, TranslationRunConfig)
 from atdt.data import FORMATS, open_split
 from atdt.engine.schedule import lr_factor
 from atdt.networks.encoder import ENCODERS, OUTPUT_STRIDES
@@ -241,7 +241,7 @@ def check_translation_runtime(problems: list, r: RuntimeConfig) -> None:
         problems.append(f"runtime.precision: translation supports {', '.join(TRANSLATE_PRECISIONS)}, got {r.precision!r}")
 
 
-def validate_translation(cfg: TranslateConfig) -> None:
+def validate_translation(cfg: TranslationRunConfig) -> None:
     """Everything `atdt translate` will need, checked up front; raises ConfigError."""
     problems: list[str] = []
     r = cfg.runtime

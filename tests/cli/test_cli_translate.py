@@ -56,12 +56,12 @@ def test_translate_rejects_bad_specs_and_values(tiny_world, tmp_path, capsys):
 
 def test_shipped_presets_load_and_validate(tiny_world):
     from atdt.presets import experiments_dir
-    from atdt.config import TranslateConfig
+    from atdt.config import TranslationRunConfig
     from atdt.validate import validate_translation
 
     roots = [f"domain_a.root={tiny_world / 'clean'}", f"domain_b.root={tiny_world / 'camera'}"]
-    demo = load_config(TranslateConfig, experiments_dir() / "translate_demo.yaml", roots)
-    paper = load_config(TranslateConfig, experiments_dir() / "translate_paper.yaml", roots)
+    demo = load_config(TranslationRunConfig, experiments_dir() / "translate_demo.yaml", roots)
+    paper = load_config(TranslationRunConfig, experiments_dir() / "translate_paper.yaml", roots)
     for cfg in (demo, paper):
         validate_translation(cfg)
     assert (demo.network.width, demo.network.blocks, demo.train.crop, demo.runtime.accelerator) == (16, 6, (64, 64), "cpu")

@@ -35,8 +35,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atdt.config import TranslateConfig
-    from atdt.translate import run_translation
+    from atdt.config import TranslationRunConfig
+    from atdt.translation import run_translation
     from atdt.typed_config import load_config
 
     preset = resolve_translation(args.preset)
@@ -50,7 +50,7 @@ def run(args) -> int:
             overrides.append(f"{key}={flag}")
     if args.quiet:
         overrides.append("runtime.progress=false")
-    cfg = load_config(TranslateConfig, preset, overrides)
+    cfg = load_config(TranslationRunConfig, preset, overrides)
     result = run_translation(cfg, wait=args.wait)
     print(f"run folder:    {result['run']}")
     print(f"B like A:      {result['dataset']}  (load_dataset(\"world\", root, split); domain_b.root=...)")

@@ -1,6 +1,6 @@
 """The embedded world's folder format (docs/world.md) as ``world.json`` states it: its name and
 version, the labels a split carries, whether it has right views. ``atdt world make``
-(atdt.world.writer) and ``atdt translate`` (B like A, atdt.translate.write) write it,
+(atdt.world.writer) and ``atdt translate`` (B like A, atdt.translation.write) write it,
 atdt.data.world reads it. Free of torch: the world writer forks its renderers."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from atdt.config import DataConfig, ExperimentConfig, NetworkConfig, TrainConfig, TranslateConfig
+from atdt.config import DataConfig, ExperimentConfig, NetworkConfig, TrainConfig, TranslationRunConfig
 from atdt.engine.reuse import MARKER, network_inputs
 from atdt.engine.train_variants import train_multitask_network, train_separate_encoder_network
 from atdt.method.network_table import NETWORKS, Network
@@ -23,7 +23,7 @@ from atdt.method.steps import step1_train_n1, step2_train_n2, step3_train_transf
 from atdt.networks.task_network import cut_at
 from atdt.networks.timm_encoder import is_timm
 from atdt.tasks import label_keys
-from atdt.translate.pipeline import open_training, translate, translation_inputs
+from atdt.translation.pipeline import open_training, translate, translation_inputs
 from atdt.typed_config import to_dict
 from atdt.validate import check_cyclegan, check_seed, check_train, check_translation_runtime, positive
 
@@ -181,17 +181,17 @@ def _train_transfer(net: Network, d: Declared, run, builds_on: dict, run_dir: Pa
 # ----------------------------------------------------------------------------- the translation (Sec. 5.3)
 # CycleGAN between A and B (supp. Sec. 1.4) and what it makes, "B like A" (the paper's BlikeA): B's
 # images translated to look like A with B's labels, cameras and proxy depth, read as the domain
-# b_like_a. It is `atdt translate` (atdt.translate.pipeline) run into the network's folder, with
+# b_like_a. It is `atdt translate` (atdt.translation.pipeline) run into the network's folder, with
 # the same fingerprint, so a translation either trained under the experiment's out/ folder is
 # adopted by the other. Its dataset is written once per fingerprint, into <folder>/b_like_a.
 
 
-def translation_config(net: Network, d: Declared, cfg: ExperimentConfig, run_dir) -> TranslateConfig:
+def translation_run_config(net: Network, d: Declared, cfg: ExperimentConfig, run_dir) -> TranslationRunConfig:
     """The `atdt translate` config of network ``net`` (domains (A, B)) in ``run_dir``; the seed is
     the block's ``seed``, or the experiment's when that is None."""
     a, b = (cfg.domains[x] for x in net.domains)
     seed = cfg.runtime.seed if d.settings.seed is None else d.settings.seed
-    return TranslateConfig(domain_a=a, domain_b=b, network=d.network, train=d.train,
+    return TranslationRunConfig(domain_a=a, domain_b=b, network=d.network, train=d.train,
                            runtime=replace(cfg.runtime, seed=seed), out=str(run_dir))
 
 
@@ -207,20 +207,20 @@ def _check_translation(net: Network, d: Declared, cfg: ExperimentConfig, problem
 
 def _check_translation_crop(net: Network, d: Declared, cfg: ExperimentConfig, problems: list) -> None:
     try:
-        open_training(translation_config(net, d, cfg, cfg.out))
+        open_training(translation_run_config(net, d, cfg, cfg.out))
     except ValueError as err:
         problems.append(f"{net.settings}.{err}")
 
 
 def _translation_inputs(net: Network, d: Declared, run, run_dir) -> dict:
     """The fingerprint's inputs: those of `atdt translate` with the same config."""
-    tcfg = translation_config(net, d, run.cfg, run_dir)
+    tcfg = translation_run_config(net, d, run.cfg, run_dir)
     return translation_inputs(tcfg, *open_training(tcfg))
 
 
 def _train_translation(net: Network, d: Declared, run, builds_on: dict, run_dir: Path):
     """Train (or load) CycleGAN, write B like A and its distance report; returns the networks."""
-    tcfg = translation_config(net, d, run.cfg, run_dir)
+    tcfg = translation_run_config(net, d, run.cfg, run_dir)
     fingerprint = (Path(run_dir) / MARKER).read_text().strip()  # prepare_run wrote it; world.json records it
     nets, _ = translate(tcfg, *open_training(tcfg), fingerprint, run.fabric, run.print_fn)
     return nets

@@ -14,15 +14,15 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from atdt.config import TranslateConfig
+from atdt.config import TranslationRunConfig
 from atdt.data import load_dataset, open_split
 from atdt.data.io import write_text
 from atdt.engine import make_fabric
 from atdt.engine.lock import folder_lock
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
-from atdt.translate.report import contact_sheet, distance_report, format_distances
-from atdt.translate.train import train_cyclegan
-from atdt.translate.write import write_b_like_a
+from atdt.translation.report import contact_sheet, distance_report, format_distances
+from atdt.translation.train import train_cyclegan
+from atdt.translation.write import write_b_like_a
 from atdt.validate import validate_translation
 
 
@@ -30,7 +30,7 @@ def _short(domain: str) -> str:
     return domain.split("/")[-1].split("+")[0]  # "world/camera+proxy" -> "camera"
 
 
-def open_training(cfg: TranslateConfig) -> tuple:
+def open_training(cfg: TranslationRunConfig) -> tuple:
     """A's and B's training splits as CycleGAN reads them (images only: no proxy labels); raises
     ValueError if ``train.crop`` is larger than their images."""
     a_train, b_train = (open_split(replace(d, depth_root=None), d.train_split, train=True)
@@ -43,14 +43,14 @@ def open_training(cfg: TranslateConfig) -> tuple:
     return a_train, b_train
 
 
-def translation_inputs(cfg: TranslateConfig, a_train, b_train) -> dict:
+def translation_inputs(cfg: TranslationRunConfig, a_train, b_train) -> dict:
     """What the translation's fingerprint hashes (``atdt.engine.reuse``): both training sets, the
     network and training settings, the seed and the precision."""
     return network_inputs("cyclegan", [data_key(cfg.domain_a, a_train), data_key(cfg.domain_b, b_train)],
                           cfg.network, cfg.train, cfg.runtime)
 
 
-def run_translation(cfg: TranslateConfig, print_fn=print, wait: bool = False) -> dict:
+def run_translation(cfg: TranslationRunConfig, print_fn=print, wait: bool = False) -> dict:
     """Train B <-> A (resuming or reusing a run with the same inputs), translate B's train, val
     and test splits, write the distance report and the contact sheet, with the run folder locked
     (``atdt.engine.lock``; ``wait``: wait for another run holding it). Returns
@@ -62,7 +62,7 @@ def run_translation(cfg: TranslateConfig, print_fn=print, wait: bool = False) ->
         return translate(cfg, a_train, b_train, fp, make_fabric(cfg.runtime), print_fn)[1]
 
 
-def translate(cfg: TranslateConfig, a_train, b_train, fingerprint: str, fabric, print_fn=print) -> tuple:
+def translate(cfg: TranslationRunConfig, a_train, b_train, fingerprint: str, fabric, print_fn=print) -> tuple:
     """Train (or load) CycleGAN in ``cfg.out``, write "B like A" there and report; the run folder
     is prepared (``prepare_run``). Returns (the CycleGAN networks, the dict of ``run_translation``)."""
     run = Path(cfg.out)

@@ -4,12 +4,12 @@ the domain, and what the translation's fingerprint hashes."""
 
 import pytest
 
-from atdt.config import DataConfig, GANTrainConfig, TranslateConfig
-from atdt.translate.pipeline import open_training, translation_inputs
+from atdt.config import DataConfig, GANTrainConfig, TranslationRunConfig
+from atdt.translation.pipeline import open_training, translation_inputs
 
 
-def _config(world, **train) -> TranslateConfig:
-    return TranslateConfig(domain_a=DataConfig(root=str(world / "clean"), limit=5),
+def _config(world, **train) -> TranslationRunConfig:
+    return TranslationRunConfig(domain_a=DataConfig(root=str(world / "clean"), limit=5),
                            domain_b=DataConfig(root=str(world / "camera"), depth_root=str(world / "camera-proxy")),
                            train=GANTrainConfig(**{"crop": (32, 32), **train}))
 

@@ -10,8 +10,6 @@ from atdt.presets import resolve_experiment
 from atdt.typed_config import load_config
 
 
-
-
 def _setup(tiny_world, overrides):
     cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), overrides)
     torch.manual_seed(0)

@@ -1,25 +1,12 @@
 """The METHODS table: which networks each method needs (with what they build on and the makers of
 the domains they are tested on, in training order) and which networks it predicts through."""
 
-from atdt.config import ExperimentConfig
+from atdt.config import NetworkConfig
 from atdt.method.methods import METHODS, networks_for
 from atdt.method.network_table import DERIVED, NETWORKS, networks_needed
 from atdt.method.network_types import TYPES
-from atdt.typed_config import from_dict
 
-
-
-
-CFG = from_dict(ExperimentConfig, {
-    "task_source": "depth", "task_target": "semantic",
-    "network": {"encoder": "resnet18", "output_stride": 16, "decoder_channels": [16, 16, 16]},
-    "n1": {"steps": 6, "batch_size": 4, "log_every": 2, "aux_edges": 0.1, "norm_align": 0.1,
-           "optim": {"lr": 0.001, "schedule": "onecycle"}},
-    "n2": {"steps": 5, "batch_size": 4, "optim": {"lr": 0.001}},
-    "oracle": {"steps": 4, "batch_size": 2},
-    "transfer": {"width": 32, "down": 1, "train": {"steps": 10, "batch_size": 4, "flip": False, "photometric": False,
-                                                    "optim": {"lr": 0.001, "schedule": "constant"}}},
-    "runtime": {"seed": 3}})
+NETWORK = NetworkConfig(output_stride=16, decoder_channels=(16, 16, 16))
 
 
 def test_the_study_methods_predict_through_the_right_networks():
@@ -28,7 +15,7 @@ def test_the_study_methods_predict_through_the_right_networks():
     from atdt.networks import build_multitask_network, build_separate_encoder_network, build_task_network
     from atdt.networks.transfer import TransferNetwork
 
-    network = CFG.network
+    network = NETWORK
     nets = {"n1_a": build_task_network(network, 1), "n1_b": build_task_network(network, 1),
             "n2": build_task_network(network, 11), "g_sep_n1": TransferNetwork(512, 512, width=8),
             "n1_sepenc": build_separate_encoder_network(network, 1), "g_sepenc": TransferNetwork(512, 512, width=8),

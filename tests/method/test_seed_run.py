@@ -9,21 +9,6 @@ from atdt.engine.reuse import INPUTS, MARKER
 from atdt.method.network_table import NETWORKS, Network
 from atdt.method.network_types import TYPES, Declared, NetworkType
 from atdt.method.seed_run import SeedRun, ensure_network
-from atdt.typed_config import from_dict
-
-
-
-
-CFG = from_dict(ExperimentConfig, {
-    "task_source": "depth", "task_target": "semantic",
-    "network": {"encoder": "resnet18", "output_stride": 16, "decoder_channels": [16, 16, 16]},
-    "n1": {"steps": 6, "batch_size": 4, "log_every": 2, "aux_edges": 0.1, "norm_align": 0.1,
-           "optim": {"lr": 0.001, "schedule": "onecycle"}},
-    "n2": {"steps": 5, "batch_size": 4, "optim": {"lr": 0.001}},
-    "oracle": {"steps": 4, "batch_size": 2},
-    "transfer": {"width": 32, "down": 1, "train": {"steps": 10, "batch_size": 4, "flip": False, "photometric": False,
-                                                    "optim": {"lr": 0.001, "schedule": "constant"}}},
-    "runtime": {"seed": 3}})
 
 
 def test_a_new_network_is_one_entry_trained_on_demand(tmp_path, monkeypatch):
@@ -43,7 +28,7 @@ def test_a_new_network_is_one_entry_trained_on_demand(tmp_path, monkeypatch):
     monkeypatch.setitem(NETWORKS, "toy_b", Network("toy", domains=(), settings="n2", desc="toy b",
                                                    builds_on=("toy_a",), folder="b"))
     fabric = SimpleNamespace(is_global_zero=True, barrier=lambda: None, world_size=1)
-    run = SeedRun(CFG, tmp_path, fabric, print_fn=lambda m: None)
+    run = SeedRun(ExperimentConfig(out=str(tmp_path)), tmp_path, fabric, print_fn=lambda m: None)
     assert ensure_network("toy_b", run).name == "b"
     assert ensure_network("toy_b", run).name == "b" and ensure_network("toy_a", run).name == "toy_a"
     assert trained == [("toy_a", []), ("b", ["toy_a"])]  # each once, the input first

@@ -13,8 +13,6 @@ from atdt.typed_config import ConfigError
 from atdt.world.standard import world_data_needed
 
 
-
-
 def test_the_shipped_cyclegan_study_gives_tab3_and_tab4():
     study = load_study(resolve_study("cyclegan"))
     assert study.base == "demo" and study.seeds == (0, 1, 2)

@@ -9,8 +9,6 @@ from atdt.presets import resolve_experiment
 from atdt.typed_config import load_config
 
 
-
-
 def test_translation_settings_are_checked_only_when_a_method_needs_them(tiny_overrides, tmp_path, capsys):
     bad = ["translate.train.steps=0", "translate.network.width=0", "translate.seed=-1", "translate.train.crop=[64,64]"]
     assert main(["run", "tiny", *tiny_overrides, *bad, "methods=[baseline,cyclegan]", "runtime.devices=2"]) == 2

@@ -9,8 +9,6 @@ from atdt.config import NetworkConfig
 from atdt.networks import build_task_network, cut_at
 
 
-
-
 @pytest.mark.parametrize("split", (1, 2, 3))
 def test_a_network_re_cut_at_another_split_level_computes_the_same_function(split):
     """Trained once at split 4, N = D(E(x)) is cut where E should end (transfer-level study): the

@@ -1,12 +1,14 @@
 """The package's layers (docs/architecture.md, "Layers"): every import of src/atdt, at module level
 or inside a function, points to its own layer or one below, and no two modules import each other,
 directly or round a loop. Read from the source with ``ast``, so an import that only runs in a
-rarely taken branch counts as much as one at the top."""
+rarely taken branch counts as much as one at the top. docs/architecture.md lists the same layers."""
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+ARCHITECTURE = SRC.parent / "docs" / "architecture.md"
 
 # bottom-up: a module may import from its own layer and the layers below. A key names a module or
 # a package (all its modules); the longest key that names a module decides its layer.
@@ -130,3 +132,12 @@ def test_the_checks_see_what_they_must():
     assert layer("atdt.data.check") > layer("atdt.data.io") and layer("atdt") == 0
     assert "atdt.tasks" in GRAPH["atdt.world.writer"]  # imported inside a function
     assert layer("atdt.cli.run") == len(LAYERS) - 1
+
+
+def test_the_architecture_page_lists_these_layers():
+    """docs/architecture.md's "Layers" names the modules of each layer, in this order."""
+    section = ARCHITECTURE.read_text().split("\n## Layers\n", 1)[1].split("\n## ", 1)[0]
+    items = re.findall(r"^\d+\. (.*(?:\n   .*)*)", section, flags=re.M)
+    named = [{k for k in ("atdt" if n == "atdt" else f"atdt.{n}" for n in re.findall(r"`([\w.]+)`", item)) if k in RANK}
+             for item in items]
+    assert named == [set(keys) for keys in LAYERS]

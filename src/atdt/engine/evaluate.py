@@ -76,7 +76,6 @@ def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: 
     return metric.compute()
 
 
-
 def mean_focal(dataset, count: int = 8) -> float:
     """Mean fx of the first samples' cameras (pixels at the dataset's resolution)."""
     n = min(count, len(dataset))

@@ -2,7 +2,8 @@
 
 import pytest
 
-from atdt.config import ExperimentConfig, TaskTrainConfig
+from atdt.config import ExperimentConfig, TaskTrainConfig, TranslationRunConfig
+from atdt.presets import resolve_experiment
 from atdt.typed_config import ConfigError, load_config, save_config, to_dict
 
 
@@ -122,3 +123,9 @@ def test_numbers_that_are_not_finite_or_too_big_fail_naming_the_key(override, fr
     with pytest.raises(ConfigError) as err:
         load_config(ExperimentConfig, None, [override])
     assert fragment in str(err.value)
+
+
+def test_experiment_translation_defaults_are_the_translate_demo_preset():
+    demo = load_config(TranslationRunConfig, resolve_experiment("translate_demo"))
+    ours = ExperimentConfig().translate
+    assert (ours.network, ours.train, ours.seed) == (demo.network, demo.train, None)

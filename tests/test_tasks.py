@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from atdt.data.classes import CLASSES, IGNORE_INDEX, NUM_CLASSES
-from atdt.report.tables import higher_is_better
 from atdt.tasks import PALETTE, TASKS, get_task
 
 
@@ -132,12 +131,28 @@ def test_normals_colours_map_minus_one_one_to_0_255_from_chw_or_hwc():
 
 
 @pytest.mark.parametrize("name", list(TASKS))
-def test_the_task_and_the_tables_agree_on_metric_directions(name):
+def test_the_metric_table_names_what_the_accumulator_scores(name):
+    """Every metric of a task's table is a score its accumulator computes, and the other way round."""
     task = TASKS[name]
-    assert task.label_key == name and task.primary_metric in task.higher_is_better
-    for key, higher in task.higher_is_better.items():
-        table_key = f"iou.{key}" if name == "semantic" and key in CLASSES else key
-        assert higher_is_better(name, table_key) == higher, key
+    metric = task.accumulator()
+    label = {"semantic": torch.tensor([[[1, 2]]]), "depth": torch.tensor([[[10.0, 20.0]]]),
+             "normals": torch.tensor([[[[0.0, 0.6]], [[0.0, 0.0]], [[1.0, 0.8]]]])}[name]
+    metric.update(label, label)
+    scores = metric.compute()
+    computed = {f"iou.{c}" for c in scores.get("iou", {})} | {k for k, v in scores.items() if not isinstance(v, dict)}
+    assert set(task.metric_keys) <= computed and set(task.key_metrics) <= set(task.metric_keys)
+    assert task.label_key == name and task.short.endswith(".")
+
+
+def test_metric_directions_and_formats():
+    semantic, depth, normals = TASKS["semantic"], TASKS["depth"], TASKS["normals"]
+    assert semantic.metric("miou").higher_is_better and semantic.metric("iou.road").higher_is_better
+    assert not depth.metric("abs_rel").higher_is_better and depth.metric("d1").higher_is_better
+    assert not normals.metric("mean").higher_is_better and normals.metric("a11").higher_is_better
+    assert semantic.metric("iou.road").title == "IoU road (%)" and depth.metric("rmse").title == "RMSE (m)"
+    assert (semantic.metric("miou").decimals, depth.metric("d1").decimals) == (2, 3)
+    with pytest.raises(ValueError, match="abs_rel"):
+        depth.metric("absrel")
 
 
 def test_a_perfect_prediction_scores_perfectly_through_the_task():

@@ -41,7 +41,7 @@ def test_overrides_and_studies_are_bounded_too(tmp_path):
         load_config(ExperimentConfig, None, [f"network.decoder_channels={flow}"])
     study = tmp_path / "s.yaml"
     study.write_text(_laughs(key="points"))
-    from atdt.method.study import load_study
+    from atdt.method.study_file import load_study
 
     with pytest.raises(ConfigError, match=f"{study}: its YAML aliases expand"):
         load_study(study)

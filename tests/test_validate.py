@@ -45,32 +45,6 @@ def test_nonsense_is_refused_before_training(tiny_overrides, tmp_path, capsys, o
     assert not (tmp_path / "runs").exists()  # nothing trained, no folder made
 
 
-def test_every_problem_is_listed_at_once(tiny_overrides, tmp_path, capsys):
-    assert main(["run", "tiny", *tiny_overrides, "n1.steps=0", "n2.steps=0", "domain_b.test_split=nope"]) == 2
-    err = capsys.readouterr().err
-    assert "n1.steps" in err and "n2.steps" in err and "domain_b.test_split" in err
-
-
-def test_only_the_networks_the_methods_need_are_checked(tiny_overrides):
-    from atdt.cli.run import resolve_experiment
-    from atdt.config import ExperimentConfig
-    from atdt.typed_config import ConfigError, load_config
-    from atdt.validate import validate_experiment
-
-    unused = ["n1.steps=0", "transfer.train.steps=0", "oracle.batch_size=0", "domain_b.train_split=nope"]
-    validate_experiment(load_config(ExperimentConfig, resolve_experiment("tiny"), [*tiny_overrides, *unused,
-                                                                                    "methods=[baseline]"]))
-    with pytest.raises(ConfigError) as err:
-        validate_experiment(load_config(ExperimentConfig, resolve_experiment("tiny"), [*tiny_overrides, *unused]))
-    for key in ("n1.steps", "transfer.train.steps", "oracle.batch_size", "domain_b.train_split"):
-        assert key in str(err.value)
-
-
-def test_g_batches_are_split_over_processes(tiny_overrides, capsys):
-    assert main(["run", "tiny", *tiny_overrides, "runtime.devices=2", "transfer.train.batch_size=5"]) == 2
-    assert "transfer.train.batch_size: 5 must be a multiple of 2" in capsys.readouterr().err
-
-
 def test_a_relative_root_shows_where_it_resolved(tiny_overrides, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["run", "tiny", *tiny_overrides, "domain_a.root=data/nowhere"]) == 2
@@ -102,10 +76,11 @@ def test_a_config_built_in_code_is_held_to_the_same_numbers(tiny_overrides):
     import math
     from dataclasses import replace
 
-    from atdt.cli.run import resolve_experiment
+    from atdt.presets import resolve_experiment
     from atdt.config import ExperimentConfig, TaskTrainConfig
     from atdt.typed_config import ConfigError, load_config
-    from atdt.validate import validate_experiment, validate_task_training
+    from atdt.method.validation import validate_experiment
+    from atdt.validate import validate_task_training
 
     cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides)
     bad = replace(cfg, n2=replace(cfg.n2, optim=replace(cfg.n2.optim, lr=math.inf), aux_edges=math.nan), seeds=(-3,))

@@ -112,7 +112,8 @@ class TransferConfig:
 @dataclass(frozen=True)
 class ExperimentConfig:
     """One AT/DT experiment: T1 -> T2 from domain A to domain B, evaluating ``methods``; each
-    block n1, n2, oracle, transfer holds the settings of one network (atdt.method.networks)."""
+    block n1, n2, oracle, transfer, translate holds the settings of networks of the runner
+    (atdt.method.network_table)."""
 
     name: str = "experiment"
     task_source: str = "depth"  # T1, labelled on A and B
@@ -131,6 +132,11 @@ class ExperimentConfig:
     methods: tuple[str, ...] = ("baseline", "atdt", "oracle")  # evaluated, in this order (atdt.method.methods)
     eval_limit: int | None = None  # evaluate on the first N test images only (None = all)
     out: str = "runs"
+
+    @property
+    def domains(self) -> dict[str, DataConfig]:
+        """The domains by the keys the runner's tables use: "a" (domain_a) and "b" (domain_b)."""
+        return {"a": self.domain_a, "b": self.domain_b}
 
 
 @dataclass(frozen=True)
@@ -165,10 +171,11 @@ class GANTrainConfig:
 
 @dataclass(frozen=True)
 class TranslationConfig:
-    """The CycleGAN of an experiment (network ``translation``, which makes the "B like A" domain of the
-    methods cyclegan and atdt_cyclegan): TranslateConfig's network and train blocks, by default the
-    settings of experiments/translate_demo.yaml. With the same data, settings, seed and precision it
-    is the translation `atdt translate` trains (one fingerprint), so either reuses the other's."""
+    """The translation of an experiment (its ``translate`` block; the network ``translation``, which
+    makes the "B like A" domain of the methods cyclegan and atdt_cyclegan): CycleGAN's network and
+    training settings, as in a TranslationRunConfig, by default those of
+    experiments/translate_demo.yaml. With the same data, settings, seed and precision it is the
+    translation `atdt translate` trains (one fingerprint), so either reuses the other's."""
 
     network: CycleGANConfig = field(default_factory=lambda: CycleGANConfig(width=16, blocks=6, disc_width=32, disc_layers=2))
     train: GANTrainConfig = field(
@@ -178,8 +185,9 @@ class TranslationConfig:
 
 
 @dataclass(frozen=True)
-class TranslateConfig:
-    """``atdt translate``: CycleGAN between A and B, then B's splits translated to look like A."""
+class TranslationRunConfig:
+    """One run of a translation, ``atdt translate`` (``atdt.translation.run_translation``): CycleGAN
+    between A and B, then B's splits translated to look like A."""
 
     domain_a: DataConfig = field(default_factory=lambda: DataConfig(root="data/world/clean"))
     domain_b: DataConfig = field(default_factory=lambda: DataConfig(root="data/world/camera"))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import sys
 import time
 
-from atdt.cli.run import experiments_dir, print_summary
+from atdt.cli.run import print_summary
+from atdt.presets import experiments_dir
 from atdt.world.standard import COUNTS, DATA, SIZE, ensure_world_data
 
 DIRECTIONS = (("depth", "semantic", "dep2sem"), ("semantic", "depth", "sem2dep"))

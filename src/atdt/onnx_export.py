@@ -15,11 +15,15 @@ the example size without a word. The price is time: seconds to a minute on a CPU
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from atdt.engine.evaluate import predict
 from atdt.tasks import Task
 
 EXAMPLE = (2, 3, 64, 128)  # the traced input; a batch of 2, as a batch of 1 would fix the batch size
@@ -40,16 +44,12 @@ class Deployed(nn.Module):
         self.model, self.task, self.depth_scale = model, task, depth_scale
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        from atdt.engine.evaluate import predict
-
         raw = self.model(image)
         # atdt.engine.evaluate.predict: the one place where depth is rescaled, applied to raw as computed
         return raw, predict(lambda _: raw, image, self.task, self.depth_scale)
 
 
 def _needs(module: str):
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError:
@@ -58,9 +58,6 @@ def _needs(module: str):
 
 def export_onnx(model: nn.Module, task: Task, path, *, depth_scale: float = 1.0, metadata: dict | None = None) -> Path:
     """Write ``model`` (images -> raw output) and its task's prediction to ``path`` (fp32, CPU)."""
-    import contextlib
-    import io
-
     for module in ("onnx", "onnxscript"):
         _needs(module)
     path = Path(path)

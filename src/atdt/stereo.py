@@ -5,8 +5,13 @@ disparities agree, convert to metric depth with the camera."""
 from __future__ import annotations
 
 import sys
+from multiprocessing.pool import ThreadPool
 
 import numpy as np
+from tqdm import tqdm
+
+from atdt.data.errors import DatasetError
+from atdt.data.io import check_outputs, encode_depth_png, output_path, write_image
 
 
 def sgm_disparity(left: np.ndarray, right: np.ndarray, *, max_disparity: int, block_size: int = 5,
@@ -69,8 +74,6 @@ def _one(job):
     """One pair -> its proxy map; a bad pair comes back as {"error": DatasetError} instead of
     raising inside the pool (which aborted the process while OpenCV threads were still matching)."""
     dataset, i, target, has_depth = job
-    from atdt.data.errors import DatasetError
-    from atdt.data.io import encode_depth_png, write_image
 
     try:
         left, right, camera = dataset.read_stereo(i)
@@ -86,13 +89,6 @@ def _one(job):
 def write_proxy_depth(dataset, out_dir, *, workers: int = 1, progress: bool = True) -> dict:
     """Proxy depth PNGs (metres x 256, 0 = invalid) at out_dir/<sample name>.png for every sample;
     returns mean density and, where the dataset has exact depth, the labels' error."""
-    from multiprocessing.pool import ThreadPool
-
-    from tqdm import tqdm
-
-    from atdt.data.errors import DatasetError
-    from atdt.data.io import check_outputs, output_path
-
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
     if len(dataset) == 0:

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from atdt import metrics
 from atdt.data.classes import CLASSES, IGNORE_INDEX, MAX_DEPTH, NUM_CLASSES
 
 # Cityscapes-like colours for the 11 classes, in CLASSES order (RGB).
@@ -121,8 +122,6 @@ def colourise_normals(normals: np.ndarray | torch.Tensor) -> np.ndarray:
 
 def _accumulator(kind: str) -> Callable[[], object]:
     def make():
-        from atdt import metrics
-
         return {
             "semantic": lambda: metrics.SemanticAccumulator(num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX),
             "depth": lambda: metrics.DepthAccumulator(min_depth=1e-3, max_depth=MAX_DEPTH),
@@ -133,54 +132,88 @@ def _accumulator(kind: str) -> Callable[[], object]:
 
 
 @dataclass(frozen=True)
+class Metric:
+    """One score of a task, as every table, chart and comparison shows it."""
+
+    key: str  # in the scores: "miou", "abs_rel"; "iou.road" for a class's IoU (scores["iou"]["road"])
+    header: str  # its column in the paper's table layout
+    higher_is_better: bool
+    decimals: int
+    name: str = ""  # in charts and sentences, with its unit ("mIoU (%)"); default the header
+
+    @property
+    def title(self) -> str:
+        return self.name or self.header
+
+
+SEMANTIC_HEADERS = ("Road", "Sidewalk", "Walls", "Fence", "Person", "Poles", "Vegetation", "Vehicles",
+                    "Tr. Signs", "Building", "Sky")  # the paper's Tab. 1, in CLASSES order
+
+
+@dataclass(frozen=True)
 class Task:
     name: str
+    short: str  # in the paper's titles: "Dep. -> Sem."
     out_channels: int
     loss: Callable[[torch.Tensor, dict], torch.Tensor]  # (raw output, batch) -> scalar
     predict: Callable[[torch.Tensor], torch.Tensor]  # raw output -> prediction in task units
     accumulator: Callable[[], object]  # fresh streaming metric: update(pred, target), compute()
     colourise: Callable[..., np.ndarray]  # one prediction or label -> uint8 HxWx3
-    higher_is_better: dict[str, bool]  # metric name -> direction, in table order
-    primary_metric: str
+    metrics: tuple[Metric, ...]  # what its accumulator scores, in the paper's column order
+    key_metrics: tuple[str, ...]  # the ones a summary shows, the first foremost
 
     @property
     def label_key(self) -> str:
         return self.name  # a task's labels live under batch[task.name]
 
+    @property
+    def metric_keys(self) -> list[str]:
+        return [m.key for m in self.metrics]
+
+    def metric(self, key: str) -> Metric:
+        for m in self.metrics:
+            if m.key == key:
+                return m
+        raise ValueError(f"no metric {key!r} for task {self.name!r}; choose one of: {', '.join(self.metric_keys)}")
+
 
 TASKS: dict[str, Task] = {
     "semantic": Task(
         name="semantic",
+        short="Sem.",
         out_channels=NUM_CLASSES,
         loss=semantic_loss,
         predict=semantic_predict,
         accumulator=_accumulator("semantic"),
         colourise=colourise_semantic,
-        higher_is_better={**{c: True for c in CLASSES}, "miou": True, "acc": True},
-        primary_metric="miou",
+        metrics=(*(Metric(f"iou.{c}", h, True, 2, f"IoU {c} (%)") for c, h in zip(CLASSES, SEMANTIC_HEADERS)),
+                 Metric("miou", "mIoU", True, 2, "mIoU (%)"), Metric("acc", "Acc", True, 2, "Acc (%)")),
+        key_metrics=("miou", "acc"),
     ),
     "depth": Task(
         name="depth",
+        short="Dep.",
         out_channels=1,
         loss=depth_loss,
         predict=depth_predict,
         accumulator=_accumulator("depth"),
         colourise=colourise_depth,
-        higher_is_better={
-            "abs_rel": False, "sq_rel": False, "rmse": False, "rmse_log": False,
-            "d1": True, "d2": True, "d3": True,
-        },
-        primary_metric="abs_rel",
+        metrics=(Metric("abs_rel", "Abs Rel", False, 3), Metric("sq_rel", "Sq Rel", False, 3),
+                 Metric("rmse", "RMSE", False, 3, "RMSE (m)"), Metric("rmse_log", "RMSE log", False, 3),
+                 Metric("d1", "δ1", True, 3), Metric("d2", "δ2", True, 3), Metric("d3", "δ3", True, 3)),
+        key_metrics=("abs_rel", "d1"),
     ),
     "normals": Task(
         name="normals",
+        short="Norm.",
         out_channels=3,
         loss=normals_loss,
         predict=normals_predict,
         accumulator=_accumulator("normals"),
         colourise=colourise_normals,
-        higher_is_better={"mean": False, "median": False, "a11": True, "a22": True, "a30": True},
-        primary_metric="mean",
+        metrics=(Metric("mean", "Mean", False, 2, "mean angle (°)"), Metric("median", "Median", False, 2, "median angle (°)"),
+                 Metric("a11", "<11.25°", True, 2), Metric("a22", "<22.5°", True, 2), Metric("a30", "<30°", True, 2)),
+        key_metrics=("mean", "a11"),
     ),
 }
 
@@ -188,6 +221,12 @@ TASKS: dict[str, Task] = {
 # a label without a single pixel the metrics score (``accumulator().count == 0``), in words
 NO_LABEL = {"semantic": "every pixel is 255 = ignore", "depth": f"no depth between 0.001 and {MAX_DEPTH:g} m",
             "normals": "every normal is all-zero"}
+
+
+def label_keys(task: str) -> tuple[str, ...]:
+    """The label key a task trains on and is scored against; none for an unknown name (which
+    validation reports on its own)."""
+    return (TASKS[task].label_key,) if task in TASKS else ()
 
 
 def get_task(name: str) -> Task:

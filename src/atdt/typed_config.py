@@ -18,6 +18,10 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
+
+from atdt.data.io import write_text
+
 T = TypeVar("T")
 INT_LIMIT = 2**63  # integers beyond int64 overflow in torch and numpy
 
@@ -30,8 +34,6 @@ MAX_YAML_NODES = 100_000  # values a YAML text may expand to through its aliases
 
 
 def _children(node) -> list:
-    import yaml
-
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
@@ -68,8 +70,6 @@ def load_yaml(text: str, source, what: str = "invalid YAML") -> Any:
     """``yaml.safe_load`` with bounded resources: the document is composed, its expanded size
     checked (``_check_expansion``), then built. Errors are ConfigError naming ``source`` (and
     where a syntax error lies: line and column)."""
-    import yaml
-
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -256,8 +256,4 @@ def _base_file(path: Path, base, chain: tuple) -> Path:
 
 
 def save_config(config: Any, path: str | Path) -> None:
-    import yaml
-
-    from atdt.data.io import write_text
-
     write_text(path, yaml.safe_dump(to_dict(config), sort_keys=False))

@@ -6,7 +6,7 @@ from atdt.cli import main
 from atdt.config import ExperimentConfig
 from atdt.data import load_dataset
 from atdt.typed_config import load_config
-from atdt.validate import validate_experiment
+from atdt.method.validation import validate_experiment
 
 TINY = ["train.steps=4", "train.crop=[32,32]", "train.log_every=1", "train.ckpt_every=2", "network.width=4",
         "network.blocks=1", "network.disc_width=4", "report_limit=6", "sheet_rows=2"]
@@ -55,13 +55,13 @@ def test_translate_rejects_bad_specs_and_values(tiny_world, tmp_path, capsys):
 
 
 def test_shipped_presets_load_and_validate(tiny_world):
-    from atdt.cli.run import experiments_dir
-    from atdt.config import TranslateConfig
+    from atdt.presets import experiments_dir
+    from atdt.config import TranslationRunConfig
     from atdt.validate import validate_translation
 
     roots = [f"domain_a.root={tiny_world / 'clean'}", f"domain_b.root={tiny_world / 'camera'}"]
-    demo = load_config(TranslateConfig, experiments_dir() / "translate_demo.yaml", roots)
-    paper = load_config(TranslateConfig, experiments_dir() / "translate_paper.yaml", roots)
+    demo = load_config(TranslationRunConfig, experiments_dir() / "translate_demo.yaml", roots)
+    paper = load_config(TranslationRunConfig, experiments_dir() / "translate_paper.yaml", roots)
     for cfg in (demo, paper):
         validate_translation(cfg)
     assert (demo.network.width, demo.network.blocks, demo.train.crop, demo.runtime.accelerator) == (16, 6, (64, 64), "cpu")

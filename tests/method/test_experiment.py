@@ -16,13 +16,13 @@ import pytest
 import torch
 
 from atdt.cli import main
-from atdt.cli.run import resolve_experiment
 from atdt.config import ExperimentConfig
 from atdt.data import load_dataset
 from atdt.engine import evaluate, load_task_network
 from atdt.engine.train_variants import load_multitask_network
 from atdt.method.predictor import load_predictor
-from atdt.tasks import TASKS
+from atdt.presets import resolve_experiment
+from atdt.tasks import TASKS, get_task
 from atdt.typed_config import load_config
 from scores import same_scores
 from training_outcomes import logged
@@ -317,3 +317,56 @@ def test_a_test_split_without_a_valid_label_stops_the_run_naming_it(tiny_overrid
     assert main(["run", "tiny", *overrides, "methods=[baseline]"]) == 2
     assert "world/camera split 'test': none of its 4 image(s) has a valid semantic label" in capsys.readouterr().err
     assert not (tmp_path / "runs" / "tiny" / "seed0" / "results.json").exists()  # no NaN scores written
+
+
+FOUR = "methods=[baseline,atdt,cyclegan,atdt_cyclegan]"
+
+
+def test_the_four_rows_of_tab3_come_from_one_experiment_and_the_translation_is_reused(tiny_world, tiny_overrides,
+                                                                                      tmp_path, capsys):
+    out = _run([*tiny_overrides, FOUR], capsys)
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    assert {"translation", "n1_cyclegan", "transfer_cyclegan", "n1", "n2", "transfer"} <= {p.name for p in seed.iterdir()}
+    results = json.loads((seed / "results.json").read_text())
+    assert list(results["methods"]) == ["baseline", "atdt", "cyclegan", "atdt_cyclegan"]
+    for scores in results["methods"].values():
+        assert {"miou", "acc", "iou"} <= set(scores) and len(scores["iou"]) == 11
+    like_domain = "world/camera-like-clean"
+    assert results["tested_on"] == {"baseline": "world/camera", "atdt": "world/camera",
+                                    "cyclegan": like_domain, "atdt_cyclegan": like_domain}
+    assert {"translation", "n1_cyclegan", "transfer_cyclegan"} <= set(results["timings_s"])
+    md = (seed / "results.md").read_text()
+    assert "| CycleGAN |" in md and "| AT/DT + CycleGAN |" in md and f"CycleGAN on {like_domain}" in md
+    assert (seed / "figures" / "qualitative-b_like_a.png").is_file() and (seed / "figures" / "qualitative.png").is_file()
+    assert "AT/DT + CycleGAN" in out  # the printed summary
+
+    # the split the CycleGAN methods are scored on is the translated one: other images, B's labels
+    like = load_dataset("world", seed / "translation" / "b_like_a", "test")
+    b = load_dataset("world", tiny_world / "camera", "test")
+    assert like.domain == like_domain and like.names == b.names
+    for i in range(len(b)):
+        x, y = b[i], like[i]
+        assert not torch.allclose(x["image"], y["image"], atol=0.05)
+        assert torch.equal(x["semantic"], y["semantic"]) and torch.equal(x["depth"], y["depth"])
+    n2, _, _ = load_task_network(seed / "n2")
+    task = get_task("semantic")
+    assert same_scores(evaluate(n2.eval(), like, task, device="cpu", progress=False), results["methods"]["cyclegan"])
+    # N1 of AT/DT + CycleGAN learnt from A and B like A (with B's proxy depth, copied beside it)
+    n1_inputs = json.loads((seed / "n1_cyclegan" / "fingerprint.json").read_text())
+    assert n1_inputs["data"][1]["domain"] == "b_like_a"
+    assert n1_inputs["data"][1]["made_by"] == (seed / "translation" / "fingerprint.txt").read_text().strip()
+    assert (seed / "translation" / "b_like_a-proxy" / "train").is_dir()
+
+    # a second run: every network, the translation included, is reused; B like A is not rewritten
+    image = seed / "translation" / "b_like_a" / "test" / "image" / f"{b.ids[0]}.png"
+    ckpt = seed / "translation" / "checkpoints" / "final.ckpt"
+    stamps = image.stat().st_mtime_ns, ckpt.stat().st_mtime_ns
+    out = _run([*tiny_overrides, FOUR], capsys)
+    assert out.count(": reused") == 7 and "translation: reused" in out and ": training" not in out
+    assert "evaluation: reused" in out
+    assert (image.stat().st_mtime_ns, ckpt.stat().st_mtime_ns) == stamps
+    assert json.loads((seed / "results.json").read_text())["methods"] == results["methods"]
+    # another translation setting retrains the translation and what learnt from its product, not N2
+    out = _run([*tiny_overrides, FOUR, "translate.train.steps=3"], capsys)
+    assert "translation: config or inputs changed (train.steps)" in out
+    assert "n1_cyclegan: config or inputs changed (data[1].made_by)" in out and "n2: reused" in out

@@ -10,11 +10,14 @@ import sys
 
 import pytest
 import torch
-from predictor_file import tiny_predictor
 
 from atdt.cli import main
+from atdt.config import NetworkConfig, TransferConfig
 from atdt.engine.checkpoint import CheckpointError, payload_digest
 from atdt.method.predictor import load_predictor
+from atdt.method.steps import build_transfer, step4_transfer
+from atdt.networks import build_task_network
+from predictor_file import tiny_predictor
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +140,21 @@ def test_settings_are_checked_against_the_weights_before_anything_big_is_built(e
     assert ("missing" if weights == "none" else "of another shape") in done.stderr
     growth = int(done.stdout.split("GROWTH")[1].split()[0])
     assert growth < 256 * 2**20, f"refusing the file cost {growth / 2**20:.0f} MiB"
+
+
+SIZE = (32, 48)  # stage 4 at output stride 32 is 1x2: the smallest map every part must handle
+
+
+def test_an_exported_predictor_with_skips_rebuilds(tmp_path):
+    from atdt.method.predictor import export_predictor, load_predictor
+
+    network = NetworkConfig(split_level=3, skips=True, decoder_channels=(8, 8, 8))
+    transfer = TransferConfig(width=8)
+    n1, n2 = build_task_network(network, 1).eval(), build_task_network(network, 11).eval()
+    predictor = step4_transfer(n1.encoder, build_transfer(256, 256, transfer).eval(), n2)
+    path = export_predictor(predictor, tmp_path / "p.pt", task_source="depth", task_target="semantic",
+                            network=network, transfer=transfer)
+    loaded, _ = load_predictor(path)
+    x = torch.rand(1, 3, *SIZE)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), predictor(x))

@@ -4,9 +4,10 @@ import pytest
 
 from atdt.data import CLASSES
 from atdt.report.paper import PAPER_ON_A, PAPER_TABLES
-from atdt.report.tables import DEPTH_COLUMNS, markdown_table
+from atdt.report.tables import markdown_table
+from atdt.tasks import TASKS
 
-DEPTH_KEYS = {k for k, _ in DEPTH_COLUMNS}
+DEPTH_KEYS = set(TASKS["depth"].metric_keys)
 
 
 def _all_rows():

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from atdt.data.classes import CLASSES
+from atdt.method.methods import labels
 from atdt.report.results import write_aggregate, write_seed_results
+
+LABELS = labels()
 
 
 def _depth(abs_rel=0.5, d1=0.6):
@@ -40,7 +43,7 @@ def test_one_seed_writes_the_numbers_to_json_and_markdown(tmp_path):
     results = _seed(0, "depth", {"baseline": _depth(0.5), "atdt": _depth(0.25), "oracle": _depth(0.125)},
                     {"n2": _depth(0.2), "atdt": _depth(0.3)}, depth_scale=1.25)
     results["methods"]["atdt"]["d1"] = np.float32(0.75)  # metrics may arrive as numpy scalars
-    write_seed_results(results, tmp_path)
+    write_seed_results(results, tmp_path, LABELS)
 
     back = json.loads((tmp_path / "results.json").read_text())
     assert back["methods"]["baseline"] == _depth(0.5)
@@ -66,16 +69,16 @@ def test_the_headings_name_the_splits_scored(tmp_path):
     """A run that scores the validation splits (while choosing settings) says so; test is the default."""
     results = _seed(0, "depth", {"baseline": _depth()}, {"n2": _depth()})
     (tmp_path / "test").mkdir()
-    write_seed_results(results, tmp_path / "test")
+    write_seed_results(results, tmp_path / "test", LABELS)
     write_aggregate([{**results, "splits": {"a": "val", "b": "val"}}, {**results, "seed": 1, "splits": {"a": "val", "b": "val"}}],
-                    tmp_path / "val")
+                    tmp_path / "val", LABELS)
     md_test, md_val = ((tmp_path / d / "results.md").read_text() for d in ("test", "val"))
     assert "## depth on B (test split)" in md_test and "## depth on A (test split;" in md_test
     assert "## depth on B (val split)" in md_val and "## depth on A (val split;" in md_val and "test split" not in md_val
 
 
 def test_no_rescale_line_when_depth_is_not_rescaled(tmp_path):
-    write_seed_results(_seed(3, "depth", {"baseline": _depth()}, {"n2": _depth()}), tmp_path)
+    write_seed_results(_seed(3, "depth", {"baseline": _depth()}, {"n2": _depth()}), tmp_path, LABELS)
     md = (tmp_path / "results.md").read_text()
     assert "Seeds: 3" in md and "rescaled" not in md
 
@@ -89,7 +92,7 @@ def test_aggregate_is_the_mean_and_the_sample_std_over_seeds(tmp_path):
         _seed(1, "depth", {"baseline": _depth(0.5), "atdt": _depth(0.1)}, {"n2": _depth(0.3), "atdt": _depth(0.1)},
               transfer_loss=(0.2, 0.5)),
     ]
-    write_aggregate(seeds, tmp_path / "exp")
+    write_aggregate(seeds, tmp_path / "exp", LABELS)
 
     agg = json.loads((tmp_path / "exp" / "results.json").read_text())
     assert agg["seeds"] == [0, 1]
@@ -114,7 +117,7 @@ def test_aggregate_leaves_out_a_seeds_nan_and_shows_all_nan_as_a_dash(tmp_path):
     # the other classes score 10 in both; mIoU 40 and 44 -> 42 ± sqrt(8) = 2.83
     seeds = [_seed(0, "semantic", {"baseline": _semantic(40.0)}, {"n2": _semantic(50.0)}),
              _seed(1, "semantic", {"baseline": _semantic(44.0, fence=30.0)}, {"n2": _semantic(50.0)})]
-    agg = write_aggregate(seeds, tmp_path)
+    agg = write_aggregate(seeds, tmp_path, LABELS)
     assert agg["methods"]["baseline"]["iou"]["fence"] == 30.0 and agg["std"]["methods"]["baseline"]["iou"]["fence"] == 0.0
     assert agg["methods"]["baseline"]["miou"] == pytest.approx(42.0)
     assert agg["std"]["methods"]["baseline"]["miou"] == pytest.approx(math.sqrt(8.0))

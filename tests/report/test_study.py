@@ -6,64 +6,45 @@ import math
 import cv2
 import pytest
 
-from atdt.data import CLASSES
-from atdt.method.study import Point, PointResult, Study
+from atdt.method.methods import report_names
+from atdt.method.study import PointResult
+from atdt.method.study_file import Point, Study
 from atdt.report.study import beats_baseline, write_study_report
+from study_points import dep_scores, point_result, seed_results, sem_scores
 
-
-def _sem(miou):
-    return {"iou": {c: miou for c in CLASSES}, "miou": miou, "acc": miou + 40}
-
-
-def _dep(abs_rel):
-    return {"abs_rel": abs_rel, "sq_rel": 1.0, "rmse": 5.0, "rmse_log": 0.3, "d1": 1 - abs_rel, "d2": 0.9, "d3": 0.95}
-
-
-def _seed(seed, make, baseline, atdt, oracle):
-    return {"seed": seed, "methods": {"baseline": make(baseline), "atdt": make(atdt), "oracle": make(oracle)}}
+NAMES = report_names()
 
 
 def test_one_std_rule_on_per_seed_differences():
     # AT/DT - Baseline per seed: 3, 1, 4 -> mean 2.67 > std 1.53
-    up = [_seed(s, _sem, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 32), (32, 36)])]
+    up = [seed_results(s, sem_scores, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 32), (32, 36)])]
     r = beats_baseline(up, "semantic", "miou")
     assert r["improvement"] == [3, 1, 4] and r["beats"] is True
     assert r["mean"] == pytest.approx(8 / 3) and r["std"] == pytest.approx((7 / 3) ** 0.5)
     # 3, -2, 1 -> mean 0.67 < std 2.52: better on average, not by more than one std
-    mixed = [_seed(s, _sem, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 29), (32, 33)])]
+    mixed = [seed_results(s, sem_scores, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 29), (32, 33)])]
     r = beats_baseline(mixed, "semantic", "miou")
     assert r["mean"] == pytest.approx(2 / 3) and r["std"] == pytest.approx((19 / 3) ** 0.5) and r["beats"] is False
     # lower is better for Abs Rel: a lower AT/DT error is a positive improvement
-    depth = [_seed(s, _dep, 0.50, a, 0.2) for s, a in enumerate([0.40, 0.42])]
+    depth = [seed_results(s, dep_scores, 0.50, a, 0.2) for s, a in enumerate([0.40, 0.42])]
     r = beats_baseline(depth, "depth", "abs_rel")
     assert r["improvement"] == pytest.approx([0.10, 0.08]) and r["beats"] is True
     assert beats_baseline(depth, "depth", "d1")["beats"] is True  # d1 = 1 - abs_rel here: higher is better
-    worse = [_seed(s, _dep, 0.50, a, 0.2) for s, a in enumerate([0.60, 0.62])]
+    worse = [seed_results(s, dep_scores, 0.50, a, 0.2) for s, a in enumerate([0.60, 0.62])]
     assert beats_baseline(worse, "depth", "abs_rel")["beats"] is False
     one = beats_baseline(up[:1], "semantic", "miou")
     assert one["beats"] is None and one["mean"] == 3 and math.isnan(one["std"])
 
 
-def _point(name, table, label, task_source, task_target, make, per_seed, domains=("world/vivid", "world/clean")):
-    key = "miou" if task_target == "semantic" else "abs_rel"
-    methods = {m: make(sum(s["methods"][m][key] for s in per_seed) / len(per_seed)) for m in ("baseline", "atdt", "oracle")}
-    std = {m: {"miou": 0.5, "iou": {}} if task_target == "semantic" else {"abs_rel": 0.01} for m in methods}
-    results = {"name": f"s/{name}", "task_source": task_source, "task_target": task_target, "domain_a": domains[0],
-               "domain_b": domains[1], "methods": methods, "on_domain_a": {"n2": make(0.1 if task_target == "depth" else 60),
-               "atdt": make(0.12 if task_target == "depth" else 50)}, "std": {"methods": std, "on_domain_a": {}},
-               "depth_scale": 1.0}
-    return PointResult(Point(name, table, label, ("task_source=" + task_source,)), None, results, per_seed, 60.0, 90.0)
-
-
 def test_report_puts_the_paper_beside_ours_and_writes_json_and_charts(tmp_path):
-    sem = [_seed(s, _sem, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 32), (32, 36)])]
-    dep = [_seed(s, _dep, 0.5, a, 0.2) for s, a in enumerate([0.60, 0.55, 0.62])]
-    other = [_seed(s, _sem, 20, 20, 40) for s in range(3)]
-    points = [_point("d2s", "tab1", "a", "depth", "semantic", _sem, sem),
-              _point("s2d", "tab2", "c", "semantic", "depth", _dep, dep, ("world/clean", "world/camera")),
-              _point("extra", "mine", "", "depth", "semantic", _sem, other)]
+    sem = [seed_results(s, sem_scores, b, a, 50) for s, (b, a) in enumerate([(30, 33), (31, 32), (32, 36)])]
+    dep = [seed_results(s, dep_scores, 0.5, a, 0.2) for s, a in enumerate([0.60, 0.55, 0.62])]
+    other = [seed_results(s, sem_scores, 20, 20, 40) for s in range(3)]
+    points = [point_result("d2s", "tab1", "a", "depth", "semantic", sem_scores, sem),
+              point_result("s2d", "tab2", "c", "semantic", "depth", dep_scores, dep, ("world/clean", "world/camera")),
+              point_result("extra", "mine", "", "depth", "semantic", sem_scores, other)]
     study = Study("s", "tiny", (0, 1, 2), (), tuple(p.point for p in points))
-    out = write_study_report(study, points, tmp_path / "docs" / "results.md", command="atdt study s")
+    out = write_study_report(study, points, tmp_path / "docs" / "results.md", command="atdt study s", names=NAMES)
     md = out["doc"].read_text()
     assert "## Tab. 1: Dep. → Sem." in md and "## Tab. 2: Sem. → Dep." in md and "## mine: Dep. → Sem." in md
     assert "### (a) vivid → clean (paper: Synthia → Carla)" in md and "### (c) clean → camera (paper: Carla → Kitti)" in md
@@ -86,48 +67,31 @@ def test_report_puts_the_paper_beside_ours_and_writes_json_and_charts(tmp_path):
         assert f"](results/{chart.name})" in md
 
 
-def test_see_also_closes_the_report_with_the_other_reports_summaries(tmp_path):
-    sem = [_seed(s, _sem, 30, 31 + s, 50) for s in range(2)]
-    other = _point("x", "mine", "", "depth", "semantic", _sem, sem)
-    write_study_report(Study("cyc", "tiny", (0, 1), (), (other.point,)), [other], tmp_path / "docs" / "studies" / "cyc.md",
-                       command="atdt study cyc")
-    main = _point("y", "tab1", "a", "depth", "semantic", _sem, [_seed(s, _sem, 20, 25, 50) for s in range(2)])
-    study = Study("rep", "tiny", (0, 1), (), (main.point,), see_also=(str(tmp_path / "docs" / "studies" / "cyc.md"),
-                                                                       str(tmp_path / "docs" / "studies" / "gone.md")))
-    md = write_study_report(study, [main], tmp_path / "docs" / "results.md", command="atdt study rep")["doc"].read_text()
-    closing = md.split("## Other studies", 1)[1]
-    assert "### [Study `cyc`](studies/cyc.md)" in closing and "Command: `atdt study cyc`" in closing
-    assert "\nScores on B's and A's test split.\n" in closing  # which split its numbers are on
-    assert "| mine | vivid → clean | mIoU (%) | 30.00 ± 0.50 | 31.50 ± 0.50 | 50.00 ± 0.50 | +1.50 ± 0.71 | **yes** |" in closing
-    assert "### [gone](studies/gone.md)" in closing and "Not run yet: `atdt study gone --doc" in closing
-    assert "Tab. 1" not in closing  # the study's own tables stay above
-
-
 def test_a_table_that_mixes_target_tasks_fails(tmp_path):
-    sem = [_seed(0, _sem, 30, 31, 50)]
-    dep = [_seed(0, _dep, 0.5, 0.4, 0.2)]
-    points = [_point("x", "t", "a", "depth", "semantic", _sem, sem), _point("y", "t", "b", "semantic", "depth", _dep, dep)]
+    sem = [seed_results(0, sem_scores, 30, 31, 50)]
+    dep = [seed_results(0, dep_scores, 0.5, 0.4, 0.2)]
+    points = [point_result("x", "t", "a", "depth", "semantic", sem_scores, sem), point_result("y", "t", "b", "semantic", "depth", dep_scores, dep)]
     with pytest.raises(ValueError, match="mixes target tasks"):
-        write_study_report(Study("s", "tiny", (0,), (), ()), points, tmp_path / "r.md", command="x")
+        write_study_report(Study("s", "tiny", (0,), (), ()), points, tmp_path / "r.md", command="x", names=NAMES)
 
 
 def test_a_study_on_the_validation_splits_says_so(tmp_path):
-    sem = [_seed(s, _sem, 30, 31 + s, 50) for s in range(2)]
-    point = _point("x", "aux-dep2sem", "none", "depth", "semantic", _sem, sem)
+    sem = [seed_results(s, sem_scores, 30, 31 + s, 50) for s in range(2)]
+    point = point_result("x", "aux-dep2sem", "none", "depth", "semantic", sem_scores, sem)
     point.results["splits"] = {"a": "val", "b": "val"}
     md = write_study_report(Study("s", "tiny", (0, 1), (), (point.point,)), [point], tmp_path / "r.md",
-                            command="x")["doc"].read_text()
+                            command="x", names=NAMES)["doc"].read_text()
     assert "Scores on B's and A's val split" in md and "### On A's val split" in md and "test split" not in md
 
 
 def _methods_point(name, table, label, methods, per_seed_mious, values=None, on_a=True):
     """A Dep. -> Sem. point whose ``methods`` (in that order) scored ``per_seed_mious[m]`` per seed."""
-    per_seed = [{"seed": s, "methods": {m: _sem(v[s]) for m, v in per_seed_mious.items()},
-                 "on_domain_a": {"n2": _sem(60 + s), "atdt": _sem(50 + s)}} for s in range(2)]
-    mean = {m: _sem(sum(v) / 2) for m, v in per_seed_mious.items()}
+    per_seed = [{"seed": s, "methods": {m: sem_scores(v[s]) for m, v in per_seed_mious.items()},
+                 "on_domain_a": {"n2": sem_scores(60 + s), "atdt": sem_scores(50 + s)}} for s in range(2)]
+    mean = {m: sem_scores(sum(v) / 2) for m, v in per_seed_mious.items()}
     results = {"name": f"s/{name}", "task_source": "depth", "task_target": "semantic", "domain_a": "world/clean",
                "domain_b": "world/camera", "methods": {m: mean[m] for m in methods},
-               "on_domain_a": {"n2": _sem(60.5), "atdt": _sem(50.5)} if on_a else {},
+               "on_domain_a": {"n2": sem_scores(60.5), "atdt": sem_scores(50.5)} if on_a else {},
                "std": {"methods": {m: {"miou": 0.5} for m in methods}, "on_domain_a": {}}, "depth_scale": 1.0}
     return PointResult(Point(name, table, label, (), values), None, results, per_seed, 60.0, 60.0)
 
@@ -139,7 +103,7 @@ def test_the_report_follows_each_points_methods_beside_the_papers(tmp_path):
     mious = {"baseline": (30, 31), "no_transfer": (35, 38), "atdt": (33, 32), "oracle": (60, 61)}
     point = _methods_point("d2s", "supp-tab3", "c", methods, mious)
     study = Study("nt", "tiny", (0, 1), (), (point.point,))
-    out = write_study_report(study, [point], tmp_path / "r.md", command="atdt study nt")
+    out = write_study_report(study, [point], tmp_path / "r.md", command="atdt study nt", names=NAMES)
     md = out["doc"].read_text()
     assert "## Supplementary Tab. 3: No Transfer (Dep. → Sem.)" in md
     body = md[md.index("### (c) clean → camera (paper: Carla → Cityscapes)"):]
@@ -164,7 +128,7 @@ def test_a_line_study_plots_over_the_grid_key_and_on_chooses_the_splits(tmp_path
                              {"network.split_level": k}) for k in (1, 2, 3, 4)]
     study = Study("lv", "tiny", (0, 1), (), tuple(p.point for p in points), grid={"network.split_level": [1, 2, 3, 4]},
                   metrics=("acc", "abs_rel"), plot="line", on=("b", "a"))
-    out = write_study_report(study, points, tmp_path / "lv" / "study.md", command="atdt study lv", assets=tmp_path / "lv",
+    out = write_study_report(study, points, tmp_path / "lv" / "study.md", command="atdt study lv", names=NAMES, assets=tmp_path / "lv",
                              json_path=tmp_path / "lv" / "study.json")
     assert out["charts"] == [tmp_path / "lv" / "lv-fig4.png"] and out["json"] == tmp_path / "lv" / "study.json"
     image = cv2.imread(str(out["charts"][0]))
@@ -176,5 +140,5 @@ def test_a_line_study_plots_over_the_grid_key_and_on_chooses_the_splits(tmp_path
     assert numbers["tables"]["fig4"]["metrics"] == ["acc"] and numbers["plot"] == "line"
     assert numbers["tables"]["fig4"]["settings"][3]["per_seed_on_a"]["1"] == {"n2": {"acc": 101.0}, "atdt": {"acc": 91.0}}
     only_b = Study("lv", "tiny", (0, 1), (), study.points, grid=study.grid, plot="line", on=("b",))
-    md = write_study_report(only_b, points, tmp_path / "b.md", command="x")["doc"].read_text()
+    md = write_study_report(only_b, points, tmp_path / "b.md", command="x", names=NAMES)["doc"].read_text()
     assert "On A's test split" not in md and "### (split_level=2) clean → camera" in md

@@ -2,10 +2,9 @@
 
 import math
 
-import pytest
 
 from atdt.data import CLASSES
-from atdt.report.tables import higher_is_better, markdown_table, text_table
+from atdt.report.tables import markdown_table, text_table
 
 
 def _sem(miou, road=50.0):
@@ -42,9 +41,3 @@ def test_further_groups_are_bolded_among_themselves():
     lines = md.strip().splitlines()
     assert len(lines) == 6 and "**40.00**" in lines[3] and "**25.00**" in lines[5] and "**" not in lines[4]
 
-
-def test_higher_is_better():
-    assert higher_is_better("semantic", "miou") and higher_is_better("semantic", "iou.road")
-    assert not higher_is_better("depth", "abs_rel") and higher_is_better("depth", "d1")
-    with pytest.raises(ValueError, match="abs_rel"):
-        higher_is_better("depth", "absrel")

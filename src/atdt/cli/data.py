@@ -11,10 +11,23 @@ from __future__ import annotations
 
 import argparse
 
+# what atdt.data.check checks, in the user's words (its docstring says the same)
+CHECKS = """\
+checks, for each split:
+  - it opens: world.json and the split list (or file list) are well formed
+  - it is not empty, and no sample id or image file is listed twice
+  - every sample loads: no missing, unreadable or corrupt file; label ids inside the class table;
+    semantic labels single-channel, depth/disparity/normals 16-bit; each label the size of its
+    image; camera values (fx, fy, cx, cy, baseline) finite and not negative
+  - stereo pairs: each right view exists and has its left view's size; no unpaired file
+  - every image has the size of the others (training stacks images of one size into batches)
+  - each label the split carries has a valid pixel in some sample (not all 255 = ignore, depth
+    within range, normals non-zero): a test split without one has nothing to score
+exit status 1 if anything is wrong (with --skip-bad: 0 when every split keeps samples that load
+and nothing else is wrong that training would read)"""
+
 
 def add_arguments(parser) -> None:
-    from atdt.data.check import CHECKS
-
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="check a dataset's files", description=__doc__, epilog=CHECKS,
                            formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -12,35 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from atdt.cli.common import add_wait
-
-PRESETS = ("tiny", "demo", "paper")
-
-
-def experiments_dir() -> Path:
-    """The shipped presets: package data of atdt (``src/atdt/experiments`` links to the top-level
-    ``experiments/`` of a checkout; a wheel holds the files themselves)."""
-    import atdt
-
-    return Path(atdt.__file__).resolve().parent / "experiments"
-
-
-def resolve_shipped(name: str, folder: Path, what: str, shipped_as: str, choices: str) -> Path:
-    """A YAML path as given, else ``folder/<name>.yaml`` shipped with atdt; the error lists ``choices``."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    shipped = folder / f"{name}.yaml"
-    if shipped.is_file():
-        return shipped
-    raise FileNotFoundError(f"no {what} file {name!r} and no {shipped_as} of that name ({choices})")
-
-
-def resolve_experiment(name: str) -> Path:
-    return resolve_shipped(name, experiments_dir(), "experiment", "preset", f"presets: {', '.join(PRESETS)}")
-
+from atdt.presets import EXPERIMENTS, resolve_experiment
 
 def add_arguments(parser) -> None:
-    parser.add_argument("experiment", help="YAML file or preset name: " + ", ".join(PRESETS))
+    parser.add_argument("experiment", help="YAML file or preset name: " + ", ".join(EXPERIMENTS))
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. seeds=0,1,2")
     add_wait(parser)
 

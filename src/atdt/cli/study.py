@@ -35,7 +35,10 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from atdt.engine import make_fabric
     from atdt.engine.fabric import is_global_zero
-    from atdt.method.study import load_study, point_configs, resolve_study, run_study, select_points
+    from atdt.method.methods import report_names
+    from atdt.method.study import run_study
+    from atdt.method.study_file import load_study, point_configs, select_points
+    from atdt.presets import resolve_study
     from atdt.report.study import write_study_report
     from atdt.world.standard import ensure_world_data, world_data_needed
 
@@ -64,7 +67,7 @@ def run(args) -> int:
         doc, where = root / "study.md", {"assets": root, "json_path": root / "study.json"}
     command = " ".join(["atdt study", args.study, *args.overrides] + (["--points", args.points] if args.points else [])
                        + (["--doc", args.doc] if args.doc else []))
-    written = write_study_report(study, points, doc, command=command, **where)
+    written = write_study_report(study, points, doc, command=command, names=report_names(), **where)
     print(f"\nreport: {written['doc']}\nnumbers: {written['json']}")
     for chart in written["charts"]:
         print(f"chart:  {chart}")

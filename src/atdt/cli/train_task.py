@@ -23,6 +23,8 @@ def run(args) -> int:
 
     from atdt.config import TaskTrainConfig
     from atdt.engine.lock import folder_lock
+    from atdt.engine.train_task import train_and_score
+    from atdt.report.tables import text_table
     from atdt.typed_config import load_config
     from atdt.validate import output_problem, validate_task_training
 
@@ -38,46 +40,9 @@ def run(args) -> int:
     if problem:
         raise ValueError(f"run folder: {problem}; give another (--out or the config's `out`)")
     with folder_lock(run_dir, wait=args.wait):  # one writer per run folder (atdt.engine.lock)
-        return _train(cfg, run_dir)
-
-
-def _train(cfg, run_dir) -> int:
-    import json
-
-    from atdt.data import load_dataset
-    from atdt.data.io import write_text
-    from atdt.engine import evaluate, make_fabric, train_task_network
-    from atdt.engine.fabric import rank_zero
-    from atdt.engine.reuse import data_key, network_inputs, prepare_run
-    from atdt.report.tables import text_table
-    from atdt.tasks import get_task
-
-    task = get_task(cfg.task)
-    datasets = [load_dataset(d.name, d.root, d.train_split, limit=d.limit, depth_root=d.depth_root,
-                             skip_bad=d.skip_bad, **d.options) for d in cfg.domains]
-    # the same rule as `atdt run`: a network trained on other data, task or settings is moved aside
-    inputs = network_inputs(cfg.task, [data_key(d, ds) for d, ds in zip(cfg.domains, datasets)], cfg.network,
-                            cfg.train, cfg.runtime)
-    # under DDP make_fabric starts the other processes (each runs this command again); rank 0 alone
-    # moves or marks the run folder
-    fabric = make_fabric(cfg.runtime)
-    prepare_run(run_dir, inputs, rank_zero(fabric), primary=fabric.is_global_zero)
-    fabric.barrier()
-    model = train_task_network(cfg.task, datasets, network=cfg.network, train=cfg.train, runtime=cfg.runtime,
-                               run_dir=run_dir, config=cfg, fabric=fabric)
-    if not fabric.is_global_zero:
-        return 0
-    rows, metrics = [], {}
-    for d in cfg.domains:
-        val = load_dataset(d.name, d.root, d.val_split, **d.options)
-        if task.label_key not in val.labels:
-            continue
-        scores = evaluate(model.to(fabric.device), val, task, device=fabric.device, progress=cfg.runtime.progress,
-                          split=d.val_split)
-        metrics[f"{val.domain}/{d.val_split}"] = scores
-        rows.append((f"{val.domain}/{d.val_split}", scores))
-    write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
-    print(f"run folder: {run_dir}")
-    if rows:
-        print(text_table(task.name, rows))
+        metrics = train_and_score(cfg, run_dir)
+    if metrics is not None:  # rank 0 prints
+        print(f"run folder: {run_dir}")
+        if metrics:
+            print(text_table(cfg.task, list(metrics.items())))
     return 0

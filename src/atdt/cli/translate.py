@@ -11,8 +11,7 @@ Then: load_dataset("world", "<out>/b_like_a", "test"), or domain_b.root=<out>/b_
 from __future__ import annotations
 
 from atdt.cli.common import add_overrides, add_wait
-
-PRESETS = {"demo": "translate_demo", "paper": "translate_paper"}
+from atdt.presets import resolve_translation
 
 
 def parse_domain(text: str) -> tuple[str, str]:
@@ -36,13 +35,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from atdt.cli.run import experiments_dir, resolve_shipped
-    from atdt.config import TranslateConfig
-    from atdt.translate import run_translation
+    from atdt.config import TranslationRunConfig
+    from atdt.translation import run_translation
     from atdt.typed_config import load_config
 
-    preset = resolve_shipped(PRESETS.get(args.preset, args.preset), experiments_dir(), "translation preset", "preset",
-                             f"presets: {', '.join(PRESETS)}")
+    preset = resolve_translation(args.preset)
     overrides = []
     for key, spec in (("domain_a", args.a), ("domain_b", args.b)):
         name, root = parse_domain(spec)
@@ -53,7 +50,7 @@ def run(args) -> int:
             overrides.append(f"{key}={flag}")
     if args.quiet:
         overrides.append("runtime.progress=false")
-    cfg = load_config(TranslateConfig, preset, overrides)
+    cfg = load_config(TranslationRunConfig, preset, overrides)
     result = run_translation(cfg, wait=args.wait)
     print(f"run folder:    {result['run']}")
     print(f"B like A:      {result['dataset']}  (load_dataset(\"world\", root, split); domain_b.root=...)")

@@ -1,14 +1,18 @@
 """Datasets: every format yields the same dict samples (see docs/architecture.md).
 
-``load_dataset(name, root, split)`` is the one entry point. Formats are imported lazily so
-that ``import atdt.data`` stays cheap.
+``load_dataset(name, root, split)`` is the one entry point, and ``open_split(data, split)`` the
+one way to open a split of a domain as a config's ``DataConfig`` block describes it. A format's
+module, and torch with it, is imported when a dataset is opened: `atdt world make` writes the
+world format through atdt.data and forks its renderers before torch exists.
 """
 
 from __future__ import annotations
 
 import importlib
 
+from atdt.config import DataConfig
 from atdt.data.classes import CLASSES, IGNORE_INDEX, MAX_DEPTH, NUM_CLASSES
+from atdt.data.ids import check_id
 
 # format name -> "module:callable"; the callable takes (root, split, **options)
 FORMATS: dict[str, str] = {
@@ -34,24 +38,28 @@ def load_dataset(name: str, root, split: str, *, limit: int | None = None, depth
     """
     if name not in FORMATS:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(sorted(FORMATS))}")
-    from atdt.data.ids import check_id
-
     check_id(str(split), root, "split")  # a split names files below root, like a sample id
     module_name, attr = FORMATS[name].split(":")
     dataset = getattr(importlib.import_module(module_name), attr)(root, split, **options)
-    if depth_root is not None:
-        from atdt.data.proxy import with_proxy_depth
+    from atdt.data.proxy import with_proxy_depth  # torch: see above
+    from atdt.data.subset import first_n
+    from atdt.data.subset import skip_bad as without_bad
 
+    if depth_root is not None:
         dataset = with_proxy_depth(dataset, depth_root)
     if skip_bad:
-        from atdt.data.subset import skip_bad as without_bad
-
         dataset = without_bad(dataset)
     if limit is not None:
-        from atdt.data.subset import first_n
-
         dataset = first_n(dataset, limit)
     return dataset
 
 
-__all__ = ["CLASSES", "FORMATS", "IGNORE_INDEX", "MAX_DEPTH", "NUM_CLASSES", "load_dataset"]
+def open_split(data: DataConfig, split: str, *, train: bool = False):
+    """Split ``split`` of the domain ``data`` describes: its format, root and options; without the
+    samples that fail to load when ``data.skip_bad``; a training split (``train``) also keeps only
+    the first ``data.limit`` samples and reads its depth from ``data.depth_root`` (proxy labels)."""
+    return load_dataset(data.name, data.root, split, skip_bad=data.skip_bad, **data.options,
+                        **({"limit": data.limit, "depth_root": data.depth_root} if train else {}))
+
+
+__all__ = ["CLASSES", "FORMATS", "IGNORE_INDEX", "MAX_DEPTH", "NUM_CLASSES", "load_dataset", "open_split"]

@@ -1,6 +1,6 @@
 """Dataset checks: what would later stop or spoil a training or an evaluation, found up front.
 
-Per split (``CHECKS`` says the same to the user, in `atdt data check --help`): the split opens
+Per split (`atdt data check --help` says the same to the user): the split opens
 (a malformed ``world.json`` or split list is named), it is not empty, no sample id or image is
 listed twice, every sample loads (missing, unreadable or corrupt files, label ids outside the
 class table, wrong image modes, label sizes that differ from their image, camera values that are
@@ -15,27 +15,18 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from tqdm import tqdm
+
+from atdt.data import load_dataset
 from atdt.data.errors import DatasetError
+from atdt.data.subset import load_sample
+from atdt.tasks import NO_LABEL, TASKS
 
 SPLITS = {"world": ("train", "val", "test"), "cityscapes": ("train", "val", "test"), "kitti": ("training", "testing"),
           "synthia": ("train", "val", "test"), "carla": ("train", "val", "test"), "filelist": ("train", "val", "test"),
           "folder": ("train", "val", "test")}  # a folder dataset: those its splits/ lists instead (splits_of)
-
-CHECKS = """\
-checks, for each split:
-  - it opens: world.json and the split list (or file list) are well formed
-  - it is not empty, and no sample id or image file is listed twice
-  - every sample loads: no missing, unreadable or corrupt file; label ids inside the class table;
-    semantic labels single-channel, depth/disparity/normals 16-bit; each label the size of its
-    image; camera values (fx, fy, cx, cy, baseline) finite and not negative
-  - stereo pairs: each right view exists and has its left view's size; no unpaired file
-  - every image has the size of the others (training stacks images of one size into batches)
-  - each label the split carries has a valid pixel in some sample (not all 255 = ignore, depth
-    within range, normals non-zero): a test split without one has nothing to score
-exit status 1 if anything is wrong (with --skip-bad: 0 when every split keeps samples that load
-and nothing else is wrong that training would read)"""
-
 MORE = 10  # problems of one kind listed per split before "... and N more"
 
 
@@ -57,16 +48,6 @@ class SplitReport:
     def block(self, lines: list[str]) -> None:
         self.bad += lines
         self.blocking += len(lines)
-
-
-def _load(dataset, i: int):
-    """(sample, None) if sample i loads, else (None, its problem)."""
-    try:
-        return dataset[i], None
-    except DatasetError as err:
-        return None, str(err)
-    except Exception as err:  # a loader bug must not stop the check: report it with the sample
-        return None, f"{dataset.names[i]}: unexpected {type(err).__name__} while loading ({err})"
 
 
 def _capped(lines: list[str]) -> list[str]:
@@ -96,8 +77,6 @@ class _Labels:
     accumulator fed the label as its own prediction scores nothing when no pixel is valid)."""
 
     def __init__(self, keys):
-        from atdt.tasks import TASKS
-
         self.metrics = {key: TASKS[key].accumulator() for key in sorted(keys) if key in TASKS}
 
     def update(self, sample: dict) -> None:
@@ -106,17 +85,11 @@ class _Labels:
                 metric.update(sample[key][None], sample[key][None])
 
     def problems(self, where: str, loaded: int) -> list[str]:
-        from atdt.tasks import NO_LABEL
-
         return [f"{where}: no valid {key} label in any of its {loaded} loaded sample(s) ({NO_LABEL[key]}): nothing "
                 "to train on or score" for key, metric in self.metrics.items() if metric.count == 0]
 
 
 def check_split(name: str, root, split: str, progress: bool = True, **options) -> SplitReport:
-    from tqdm import tqdm
-
-    from atdt.data import load_dataset
-
     report = SplitReport(split)
     try:
         dataset = load_dataset(name, root, split, **options)
@@ -132,7 +105,7 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
     report.block(_listed_twice(dataset))
     stereo, sizes, labels = True, {}, _Labels(dataset.labels)
     for i in tqdm(range(len(dataset)), desc=f"check {split}", unit="img", file=sys.stderr, disable=not progress, leave=False):
-        sample, problem = _load(dataset, i)
+        sample, problem = load_sample(dataset, i)
         if problem is not None:
             report.bad.append(problem)
             report.bad_samples += 1
@@ -158,8 +131,6 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
 
 def splits_of(name: str, root) -> tuple[str, ...]:
     """The splits a check covers: a folder dataset's own (splits/*.txt), else the format's usual ones."""
-    from pathlib import Path
-
     listed = sorted(p.stem for p in (Path(root) / "splits").glob("*.txt")) if name == "folder" else []
     return tuple(listed) or SPLITS.get(name, ("train", "val", "test"))
 
@@ -173,14 +144,3 @@ def check_dataset(name: str, root, split: str | None = None, progress: bool = Tr
         r.bad = [line for line in r.bad if line not in repeated]
     return reports
 
-
-def good_indices(dataset) -> tuple[list[int], list[str]]:
-    """Indices of samples that load, and the problems of those that do not (skip_bad)."""
-    good, bad = [], []
-    for i in range(len(dataset)):
-        _, problem = _load(dataset, i)
-        if problem is None:
-            good.append(i)
-        else:
-            bad.append(problem)
-    return good, bad

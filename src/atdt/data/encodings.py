@@ -1,8 +1,28 @@
-"""Depth encodings of the paper's datasets (facts from the datasets' documentation)."""
+"""Label encodings: the depth codes of the paper's datasets (facts from the datasets'
+documentation) and atdt's own 16-bit normals (the world and folder formats)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+
+from atdt.data.errors import DatasetError
+
+
+def encode_normals(normals: np.ndarray) -> np.ndarray:
+    """Unit normals -> uint16 HxWx3 with 1..65535 per component; all-zero = no normal (sky)."""
+    valid = np.linalg.norm(normals, axis=-1) > 0.5
+    encoded = np.round((normals + 1.0) * 32767.0).astype(np.int64) + 1
+    encoded[~valid] = 0
+    return np.clip(encoded, 0, 65535).astype(np.uint16)
+
+
+def decode_normals(encoded: np.ndarray) -> np.ndarray:
+    valid = encoded.any(axis=-1)
+    normals = (encoded.astype(np.float32) - 1.0) / 32767.0 - 1.0
+    normals[~valid] = 0.0
+    return normals
 
 
 def disparity_png_to_depth(p: np.ndarray, fx: float, baseline: float) -> np.ndarray:
@@ -33,10 +53,6 @@ def rgb24_to_depth(rgb: np.ndarray, far: float = 1000.0) -> np.ndarray:
 
 def read_kitti_calib(path) -> dict:
     """fx, cx, cy and the stereo baseline from a KITTI calibration file (P2 and P3 lines)."""
-    from pathlib import Path
-
-    from atdt.data.errors import DatasetError
-
     mats = {}
     for line in Path(path).read_text().splitlines():
         if ":" in line:

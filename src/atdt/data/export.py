@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from atdt.data.classes import CLASSES, IGNORE_INDEX
+from atdt.data.encodings import encode_normals
 from atdt.data.io import encode_depth_png, write_bytes, write_image
 
 UNLABELLED = 0  # the value of "no class" in the written semantic PNGs; class c is written as c + 1
@@ -40,10 +42,6 @@ def _uint8_image(image) -> np.ndarray:  # (3, H, W) float in [0, 1] -> HxWx3 uin
 def export_folder(splits: dict, out, *, domain: str, progress: bool = True) -> dict:
     """Write ``splits`` (split name -> dataset) to ``out`` in the folder format, every label the
     datasets carry and their right views where they have them; returns {split: sample count}."""
-    from tqdm import tqdm
-
-    from atdt.world.writer import encode_normals
-
     out = Path(out)
     written: dict[str, str] = {}  # id -> split: two splits writing one id would overwrite each other
     counts = {}

@@ -13,6 +13,7 @@ from torch.utils.data import Dataset
 from atdt.data.camera import camera_values
 from atdt.data.errors import DatasetError
 from atdt.data.io import read_rgb
+from atdt.data.labels import map_labels, unknown_ids
 
 KITTI_EVAL_CROP = (320, 1216)  # the paper evaluates KITTI on this central crop
 
@@ -134,8 +135,6 @@ def require_dir(path: Path, what: str) -> Path:
 
 
 def strict_ids(ids: np.ndarray, dataset: str, path: Path) -> np.ndarray:
-    from atdt.data.labels import map_labels, unknown_ids
-
     bad = unknown_ids(ids, dataset)
     if bad:
         raise DatasetError(path, f"label ids outside the {dataset} table: {bad[:10]}")

@@ -23,10 +23,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import yaml
+from PIL import Image
 
+from atdt.data.encodings import decode_normals
 from atdt.data.errors import DatasetError
 from atdt.data.files import FileDataset, Record
 from atdt.data.io import read_ids, read_png16
+from atdt.data.labels import apply_label_map, class_ids, read_label_map
 
 SUFFIXES = {"images": (".png", ".jpg", ".jpeg"), "right": (".png", ".jpg", ".jpeg"), "semantic": (".png",),
             "depth": (".png", ".npy"), "normals": (".png", ".npy"), "cameras": (".json",)}
@@ -52,8 +56,6 @@ def _index(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
 
 def read_settings(root: Path) -> dict:
     """folder.yaml (optional) checked: unknown keys, a bad depth_scale or camera fail naming the file."""
-    import yaml
-
     path = root / "folder.yaml"
     if not path.is_file():
         return {}
@@ -83,8 +85,6 @@ def camera_values(meta, path) -> dict:
 def read_label_values(path: Path) -> np.ndarray:
     """HxW label values: a palettised PNG gives its palette indices (Mapillary, PASCAL VOC), any
     other a single-channel 8/16-bit image."""
-    from PIL import Image
-
     try:
         with Image.open(path) as image:
             if image.mode == "P":
@@ -110,8 +110,6 @@ def _read_npy(path: Path, what: str, shape: str) -> np.ndarray:
 
 class FolderDataset(FileDataset):
     def __init__(self, root, split: str):
-        from atdt.data.labels import read_label_map
-
         root = Path(root)
         if not (root / "images").is_dir():
             raise FileNotFoundError(f"{root} is not a folder dataset (no images/ folder; see docs/datasets.md)")
@@ -154,8 +152,6 @@ class FolderDataset(FileDataset):
         return {"fx": 0.0, "fy": 0.0, "cx": w / 2, "cy": h / 2, "baseline": 0.0}
 
     def read_semantic(self, record: Record, image_shape) -> np.ndarray:
-        from atdt.data.labels import apply_label_map, class_ids
-
         values = read_label_values(record.semantic)
         if self.label_map is None:
             return class_ids(values, record.semantic)
@@ -170,8 +166,6 @@ class FolderDataset(FileDataset):
     def read_normals(self, record: Record, image_shape) -> np.ndarray:
         if record.normals.suffix == ".npy":
             return _read_npy(record.normals, "normals", "HxWx3")
-        from atdt.world.writer import decode_normals
-
         return decode_normals(read_png16(record.normals, "normals", channels=3))
 
     def files(self, i: int) -> list[Path]:

@@ -14,8 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from atdt.data.classes import CLASSES, IGNORE_INDEX
+from atdt.data.errors import DatasetError
 
 CITYSCAPES = {  # labelIds
     7: "road", 8: "sidewalk", 11: "building", 12: "wall", 13: "fence", 17: "pole", 19: "traffic_sign",
@@ -60,8 +62,6 @@ def map_labels(ids: np.ndarray, dataset: str) -> np.ndarray:
 def class_ids(ids: np.ndarray, path) -> np.ndarray:
     """Ids already in the paper's classes (0..10, 255 = ignore) -> int64; any other id is a wrong
     file (the loss would fail on it with "Target 50 is out of bounds" deep inside training)."""
-    from atdt.data.errors import DatasetError
-
     bad = sorted(set(np.unique(ids).tolist()) - set(range(len(CLASSES))) - {IGNORE_INDEX})
     if bad:
         raise DatasetError(path, f"class ids outside 0..{len(CLASSES) - 1} and {IGNORE_INDEX}: {bad[:10]}")
@@ -82,10 +82,6 @@ def read_label_map(path) -> np.ndarray:
     """A label-mapping file (YAML or JSON: label value -> one of CLASSES or ``ignore``; an optional
     ``other`` key for every value not listed) -> lookup table of 65536 entries: our class id, 255
     for ignore, UNLISTED for values the file does not name. Errors name the file and the key."""
-    import yaml
-
-    from atdt.data.errors import DatasetError
-
     path = Path(path)
     try:
         mapping = yaml.safe_load(path.read_text())
@@ -115,8 +111,6 @@ def read_label_map(path) -> np.ndarray:
 def apply_label_map(values: np.ndarray, table: np.ndarray, path) -> np.ndarray:
     """Label values (uint8/uint16 HxW) -> our class ids (int64, 255 = ignore) through a
     read_label_map table; a value the map does not name is a wrong file or an incomplete map."""
-    from atdt.data.errors import DatasetError
-
     out = table[np.asarray(values, np.int64)]
     if (out == UNLISTED).any():
         bad = sorted(set(np.asarray(values)[out == UNLISTED].tolist()))

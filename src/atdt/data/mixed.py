@@ -24,23 +24,17 @@ def locate(offsets: list[int], index: int) -> tuple[int, int]:
     return domain, index - offsets[domain]
 
 
-class TrainingSet(Dataset):
-    """Concatenated domains; an item is addressed by (index, augmentation seed) and keeps only
-    the image and the label keys the task needs (so domains with other labels still collate)."""
+class SideBySide(Dataset):
+    """Domains side by side, as MixedSampler draws from them: item ``index`` (or ``(index,
+    augmentation seed)``) is sample ``sample(domain, index within it, seed)`` of its domain, with
+    ``domain``, the index of its dataset."""
 
-    def __init__(self, datasets: list, keys: tuple[str, ...], *, crop=None, flip: bool = False, photometric: bool = False):
-        self.datasets = list(datasets)
-        for d in self.datasets:
-            missing = [k for k in keys if k != "image" and k not in d.labels]
-            if missing:
-                raise ValueError(f"dataset {d.domain} has no {', '.join(missing)} labels (it has: {', '.join(sorted(d.labels))})")
-        self.keys = ("image", *keys)
-        self.offsets = concat_offsets(self.datasets)
-        self.crop, self.flip, self.photometric = crop, flip, photometric
+    def __init__(self, datasets: list):
+        self.offsets = concat_offsets(datasets)
 
     @property
     def sizes(self) -> list[int]:
-        return [len(d) for d in self.datasets]
+        return [end - start for start, end in zip(self.offsets, self.offsets[1:])]
 
     def __len__(self) -> int:
         return self.offsets[-1]
@@ -48,11 +42,33 @@ class TrainingSet(Dataset):
     def __getitem__(self, item):
         index, seed = item if isinstance(item, tuple) else (item, item)
         domain, within = locate(self.offsets, index)
-        sample = self.datasets[domain][within]
+        sample = self.sample(domain, within, seed)
+        sample["domain"] = domain
+        return sample
+
+    def sample(self, domain: int, index: int, seed: int) -> dict:
+        raise NotImplementedError
+
+
+class TrainingSet(SideBySide):
+    """Concatenated domains; an item keeps only the image and the label keys the task needs (so
+    domains with other labels still collate), cropped, flipped and recoloured by its seed."""
+
+    def __init__(self, datasets: list, keys: tuple[str, ...], *, crop=None, flip: bool = False, photometric: bool = False):
+        super().__init__(datasets)
+        self.datasets = list(datasets)
+        for d in self.datasets:
+            missing = [k for k in keys if k != "image" and k not in d.labels]
+            if missing:
+                raise ValueError(f"dataset {d.domain} has no {', '.join(missing)} labels (it has: {', '.join(sorted(d.labels))})")
+        self.keys = ("image", *keys)
+        self.crop, self.flip, self.photometric = crop, flip, photometric
+
+    def sample(self, domain: int, index: int, seed: int) -> dict:
+        sample = self.datasets[domain][index]
         sample = {k: sample[k] for k in self.keys}
         if self.crop is not None or self.flip or self.photometric:
             sample = augment(sample, crop=self.crop, flip=self.flip, photometric_aug=self.photometric, seed=seed)
-        sample["domain"] = domain
         return sample
 
 

@@ -10,10 +10,9 @@ label a domain lacks stays absent.
 from __future__ import annotations
 
 import torch
-from torch.utils.data import Dataset
 
 from atdt.data.classes import IGNORE_INDEX
-from atdt.data.mixed import TrainingSet, concat_offsets, locate
+from atdt.data.mixed import SideBySide, TrainingSet
 
 # label key -> (fill value, dtype, leading dims before (H, W)): the tasks' own "no label" values
 FILL = {
@@ -30,7 +29,7 @@ def fill_label(key: str, size: tuple[int, int]) -> torch.Tensor:
     return torch.full((*lead, *size), value, dtype=dtype)
 
 
-class PartialLabelSet(Dataset):
+class PartialLabelSet(SideBySide):
     """Domains side by side (addressed like TrainingSet, for MixedSampler), each with the label
     keys it trains on: ``keys[i]`` for ``datasets[i]``. An item holds the image, every label key
     of any domain (filled where its domain does not train on it), ``has_<key>`` for each, and
@@ -41,26 +40,16 @@ class PartialLabelSet(Dataset):
                  photometric: bool = False):
         if len(keys) != len(datasets):
             raise ValueError(f"one tuple of label keys per dataset: {len(keys)} for {len(datasets)} datasets")
+        super().__init__(datasets)
         # each part checks that its dataset has its labels, and crops and flips them with the image
         self.parts = [TrainingSet([d], tuple(k), crop=crop, flip=flip, photometric=photometric)
                       for d, k in zip(datasets, keys)]
         self.labels = tuple(dict.fromkeys(k for domain_keys in keys for k in domain_keys))
         for key in self.labels:
             fill_label(key, (1, 1))  # fails now, not in a worker, for a label without a fill value
-        self.offsets = concat_offsets(datasets)
 
-    @property
-    def sizes(self) -> list[int]:
-        return [len(p) for p in self.parts]
-
-    def __len__(self) -> int:
-        return self.offsets[-1]
-
-    def __getitem__(self, item):
-        index, seed = item if isinstance(item, tuple) else (item, item)
-        domain, within = locate(self.offsets, index)
-        sample = self.parts[domain][(within, seed)]
-        sample["domain"] = domain
+    def sample(self, domain: int, index: int, seed: int) -> dict:
+        sample = self.parts[domain][(index, seed)]
         size = tuple(sample["image"].shape[-2:])
         for key in self.labels:
             sample[f"has_{key}"] = key in sample

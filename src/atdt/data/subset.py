@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from torch.utils.data import Dataset
 
+from atdt.data.errors import DatasetError
+
 
 class Selected(Dataset):
     """The samples ``indices`` of ``dataset``, renumbered 0..len-1; everything else is forwarded."""
@@ -48,12 +50,27 @@ def first_n(dataset, n: int) -> FirstN:
     return FirstN(dataset, n)
 
 
+def load_sample(dataset, i: int):
+    """(sample, None) if sample i loads, else (None, its problem): what `atdt data check` and
+    ``skip_bad`` call a bad sample."""
+    try:
+        return dataset[i], None
+    except DatasetError as err:
+        return None, str(err)
+    except Exception as err:  # a loader bug must not stop a check: report it with the sample
+        return None, f"{dataset.names[i]}: unexpected {type(err).__name__} while loading ({err})"
+
+
 def skip_bad(dataset) -> Selected:
     """The samples of ``dataset`` that load; ``.skipped`` lists the problems of the others.
     Reads every sample once, as `atdt data check` does."""
-    from atdt.data.check import good_indices
-
-    good, bad = good_indices(dataset)
+    good, bad = [], []
+    for i in range(len(dataset)):
+        problem = load_sample(dataset, i)[1]
+        if problem is None:
+            good.append(i)
+        else:
+            bad.append(problem)
     if not good:
         raise ValueError(f"{dataset.domain}: no sample loads ({len(bad)} bad; first: {bad[0] if bad else '-'})")
     selected = Selected(dataset, good)

@@ -1,4 +1,4 @@
-"""Loader of the embedded world's folder format (written by ``atdt world make``, docs/world.md)."""
+"""Loader of the embedded world's folder format (``atdt.data.world_format``, docs/world.md)."""
 
 from __future__ import annotations
 
@@ -9,38 +9,14 @@ import torch
 from torch.utils.data import Dataset
 
 from atdt.data.camera import camera_values
+from atdt.data.encodings import decode_normals
 from atdt.data.errors import DatasetError
 from atdt.data.ids import check_id
 from atdt.data.io import decode_depth_png, read_ids, read_png16, read_rgb
 from atdt.data.labels import class_ids
-
-LABELS = frozenset({"semantic", "depth", "normals"})
-
-
-def read_info(path: Path, format_name: str) -> dict:
-    """world.json, checked: a JSON object of this format naming its domain; ``labels`` (a translated
-    dataset's labels per split) a mapping of split -> label keys; ``stereo`` true or false."""
-    try:
-        info = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise DatasetError(path, f"invalid JSON ({err})") from None
-    if not isinstance(info, dict):
-        raise DatasetError(path, f"must be a JSON object (format, domain, ...), got {type(info).__name__}")
-    if info.get("format") != format_name:
-        raise DatasetError(path, f"format {info.get('format')!r} is not {format_name!r}")
-    if not isinstance(info.get("domain"), str) or not info["domain"]:
-        raise DatasetError(path, f"domain must be a name, got {info.get('domain')!r}")
-    labels = info.get("labels", {})
-    if not isinstance(labels, dict) or not all(isinstance(v, list) and set(v) <= LABELS for v in labels.values()):
-        raise DatasetError(path, f"labels must map each split to a list of {', '.join(sorted(LABELS))}, got {labels!r}")
-    if not isinstance(info.get("stereo", True), bool):
-        raise DatasetError(path, f"stereo must be true or false, got {info['stereo']!r}")
-    return info
-
+from atdt.data.world_format import FORMAT, LABELS, read_info
 
 def _read_label(kind: str, path: Path):
-    from atdt.world.writer import decode_normals
-
     if kind == "semantic":
         return class_ids(read_ids(path), path)
     if kind == "depth":
@@ -53,8 +29,6 @@ class WorldDataset(Dataset):
     translated one (``atdt translate``, "B like A") those its ``world.json`` lists for the split."""
 
     def __init__(self, root, split: str):
-        from atdt.world.writer import FORMAT
-
         self.root = Path(root)
         info_path = self.root / "world.json"
         if not info_path.is_file():

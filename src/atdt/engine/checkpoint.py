@@ -17,11 +17,14 @@ import pickle
 import zipfile
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
+from atdt.config import NetworkConfig
 from atdt.data.io import write_bytes
+from atdt.typed_config import from_dict
 
 
 class CheckpointError(ValueError):
@@ -46,8 +49,6 @@ def network_to_build(network, run_dir):
     """The NetworkConfig to build a network of ``run_dir`` from: without its pretrained weights when
     the folder holds a checkpoint (finished, or to resume), which has every weight, so a reused or
     resumed network reads and downloads nothing."""
-    from dataclasses import replace
-
     if network.pretrained is not None and (is_finished(run_dir) or final_checkpoint(run_dir).with_name("last.ckpt").is_file()):
         return replace(network, pretrained=None)
     return network
@@ -172,11 +173,6 @@ def build_checked(path, what: str, build: Callable[[], torch.nn.Module], state) 
 def stored_network(settings: dict):
     """The NetworkConfig a checkpoint stores, without its pretrained file: the weights come from
     the checkpoint."""
-    from dataclasses import replace
-
-    from atdt.config import NetworkConfig
-    from atdt.typed_config import from_dict
-
     return replace(from_dict(NetworkConfig, settings), pretrained=None)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import torch
 from torch.utils.data import DataLoader, Subset
+from tqdm import tqdm
 
 from atdt.tasks import NO_LABEL, Task
 
@@ -52,8 +53,6 @@ def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: 
     single valid label pixel (all ignore, no depth in range, no normals) raises ValueError naming
     it (``split``: its name, for the message) rather than scoring NaN.
     """
-    from tqdm import tqdm
-
     where = f"{dataset.domain}" + (f" split {split!r}" if split else "")
     if task.label_key not in dataset.labels:
         raise ValueError(f"{where} has no {task.label_key} labels to evaluate against")
@@ -75,7 +74,6 @@ def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: 
                          f"({NO_LABEL[task.label_key]}), so there is nothing to score; `atdt data check` lists "
                          "such splits")
     return metric.compute()
-
 
 
 def mean_focal(dataset, count: int = 8) -> float:

@@ -6,6 +6,8 @@ SLURM starts them all. Every process trains; rank 0 alone prints, writes and eva
 
 from __future__ import annotations
 
+import torch.distributed as dist
+
 from atdt.config import RuntimeConfig
 
 
@@ -34,6 +36,4 @@ def _silent(*args, **kwargs) -> None:
 def is_global_zero() -> bool:
     """Whether this process prints and writes: the only one, or rank 0 of the process group that
     ``make_fabric`` launched (for the command line, which prints what every process returns)."""
-    import torch.distributed as dist
-
     return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0

@@ -8,7 +8,10 @@ import platform
 import time
 from pathlib import Path
 
+import torch
+
 from atdt.config import NetworkConfig
+from atdt.networks import build_task_network
 
 
 def cpu_name() -> str:
@@ -23,15 +26,11 @@ def cpu_name() -> str:
 
 def native_bf16_cpu() -> bool:
     """True where torch finds bf16 units on this CPU (AVX512_BF16 or AMX tiles)."""
-    import torch
-
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
 def describe_cpu() -> str:
     """e.g. 'AMD EPYC (kernels: AVX2, native bf16: no, 2 threads)'."""
-    import torch
-
     return (f"{cpu_name()} (kernels: {torch.backends.cpu.get_cpu_capability()}, "
             f"native bf16: {'yes' if native_bf16_cpu() else 'no'}, {torch.get_num_threads()} threads)")
 
@@ -40,10 +39,6 @@ def measure_step_rate(network: NetworkConfig, out_channels: int, *, batch_size: 
                       seconds: float = 4.0, warmup: int = 2) -> float:
     """Training steps per second of N = D(E(x)) at ``batch_size`` x ``size`` on random data
     (forward, cross entropy, backward, Adam step), on the CPU, timed for about ``seconds``."""
-    import torch
-
-    from atdt.networks import build_task_network
-
     generator = torch.Generator().manual_seed(0)
     model = build_task_network(network, out_channels).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)

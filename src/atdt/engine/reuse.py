@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 from atdt.config import DataConfig, RuntimeConfig, TrainConfig
 from atdt.data.io import write_text
+from atdt.data.manifest import data_manifest
 from atdt.engine.checkpoint import final_checkpoint, is_finished
 from atdt.typed_config import to_dict
 
@@ -35,8 +37,6 @@ def _resolved(path) -> str | None:
 
 def data_key(data: DataConfig, dataset) -> dict:
     """What a training set contributes to a fingerprint; ``dataset`` is the opened training split."""
-    from atdt.data.manifest import data_manifest
-
     key = {k: v for k, v in to_dict(data).items() if k not in EVALUATION_DATA}
     key["root"], key["depth_root"] = _resolved(data.root), _resolved(data.depth_root)
     key["files"] = data_manifest(dataset, data.root)
@@ -125,8 +125,6 @@ def adopt_finished(run_dir, fp: str, search_root) -> Path | None:
     """Give ``run_dir`` the finished network of another run folder under ``search_root`` whose
     fingerprint is ``fp`` (its final checkpoint, config and logs; hard links where the disk
     allows), unless ``run_dir`` has trained or begun training itself. Returns the donor or None."""
-    import shutil
-
     run_dir = Path(run_dir)
     if (run_dir / "checkpoints").is_dir():
         return None

@@ -3,7 +3,7 @@
 A step owns its optimisers, schedules and any state of its own; the loop owns everything around
 it (resume, logs, the NaN guard, previews, checkpoints, DDP checks, the final save), as in
 Lightning's manual optimisation. ``LossStep`` (one loss, one Adam, one schedule) trains every task
-network, G and the studies' variants; CycleGAN's two optimisers are ``atdt.translate.train.CycleGANStep``.
+network, G and the studies' variants; CycleGAN's two optimisers are ``atdt.translation.train.CycleGANStep``.
 """
 
 from __future__ import annotations

@@ -1,14 +1,24 @@
 """Train one dense task network on one or more domains (the building block of AT/DT steps 1-2
-and of the Oracle), and load trained ones back from their run folders."""
+and of the Oracle), and load trained ones back from their run folders; `atdt train-task` as one
+function (``train_and_score``)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import torch
 
-from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig
+from atdt.auxiliary import edge_loss, norm_discrepancy
+from atdt.config import NetworkConfig, RuntimeConfig, TaskTrainConfig, TrainConfig
+from atdt.data import open_split
+from atdt.data.io import write_text
 from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine.checkpoint import load_finished, network_to_build, stored_network
+from atdt.engine.evaluate import evaluate
+from atdt.engine.fabric import make_fabric, rank_zero
 from atdt.engine.loop import fit
+from atdt.engine.reuse import data_key, network_inputs, prepare_run
 from atdt.engine.training_log import task_preview
 from atdt.networks import TaskNetwork, build_task_network
 from atdt.tasks import Task, get_task
@@ -21,8 +31,6 @@ def task_loss(task: Task, *, aux_edges: float = 0.0, norm_align: float = 0.0):
             return task.loss(model(batch["image"]), batch), {}
 
         return loss_fn
-
-    from atdt.auxiliary import edge_loss, norm_discrepancy
 
     def loss_fn_extras(model, batch):
         out = model(batch["image"], extras=True)
@@ -45,8 +53,6 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     equal shares of each domain). Resumes from the run folder; returns the network in eval mode.
     Its TensorBoard events show, at each checkpoint and at the end, its prediction on the first
     image of each domain beside the image and the label."""
-    from atdt.engine.fabric import make_fabric
-
     fabric = fabric or make_fabric(runtime)
     spec = get_task(task)
     torch.manual_seed(runtime.seed)  # the init depends on the seed alone, not on what ran before
@@ -82,3 +88,33 @@ def load_task_network(run_dir) -> tuple[TaskNetwork, Task, dict]:
 
     model, config = load_finished(run_dir, "a finished task network", build)
     return model, get_task(config["task"]), config
+
+
+def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print) -> dict | None:
+    """`atdt train-task` once its config is checked: open the training splits, fingerprint them with
+    the settings (the reuse rule of `atdt run`: a folder trained on other data, task or settings is
+    moved aside), train or resume in ``run_dir``, score the network on each domain's validation
+    split that carries the task's labels and write them to metrics.json. Returns the scores by
+    ``<domain>/<split>`` on rank 0 (under DDP the other processes, started by ``make_fabric``, get None)."""
+    run_dir = Path(run_dir)
+    task = get_task(cfg.task)
+    datasets = [open_split(d, d.train_split, train=True) for d in cfg.domains]
+    inputs = network_inputs(cfg.task, [data_key(d, ds) for d, ds in zip(cfg.domains, datasets)], cfg.network,
+                            cfg.train, cfg.runtime)
+    # under DDP make_fabric starts the other processes (each runs the command again); rank 0 alone
+    # moves or marks the run folder
+    fabric = make_fabric(cfg.runtime)
+    prepare_run(run_dir, inputs, rank_zero(fabric, print_fn), primary=fabric.is_global_zero)
+    fabric.barrier()
+    model = train_task_network(cfg.task, datasets, network=cfg.network, train=cfg.train, runtime=cfg.runtime,
+                               run_dir=run_dir, config=cfg, fabric=fabric)
+    if not fabric.is_global_zero:
+        return None
+    metrics = {}
+    for d in cfg.domains:
+        val = open_split(d, d.val_split)
+        if task.label_key in val.labels:
+            metrics[f"{val.domain}/{d.val_split}"] = evaluate(model.to(fabric.device), val, task, device=fabric.device,
+                                                               progress=cfg.runtime.progress, split=d.val_split)
+    write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
+    return metrics

@@ -12,16 +12,23 @@ from dataclasses import replace
 from pathlib import Path
 
 from atdt.config import ExperimentConfig
-from atdt.method.methods import METHODS, Evaluation, depth_scale, networks_for
-from atdt.method.networks import DERIVED, SeedRun, ensure_network, open_split
+from atdt.data import open_split
+from atdt.data.subset import first_n
+from atdt.engine import evaluate, make_fabric, mean_focal
+from atdt.engine.fabric import rank_zero
+from atdt.engine.lock import folder_lock
+from atdt.engine.reuse import evaluation_key
+from atdt.method.methods import METHODS, Evaluation, depth_scale, labels, networks_for
+from atdt.method.network_table import DERIVED
+from atdt.method.seed_run import SeedRun, ensure_network
+from atdt.method.validation import validate_experiment
+from atdt.report.figures import qualitative_figure
+from atdt.report.results import aggregate, stored_results, write_aggregate, write_seed_results
+from atdt.tasks import get_task
 from atdt.typed_config import save_config, to_dict
 
 
 def _evaluation(run: SeedRun) -> Evaluation:
-    from atdt.data.subset import first_n
-    from atdt.engine import mean_focal
-    from atdt.tasks import get_task
-
     cfg, fabric = run.cfg, run.fabric
     task = get_task(cfg.task_target)
     test = {}
@@ -38,16 +45,13 @@ def _evaluation(run: SeedRun) -> Evaluation:
 
 def _test_split(ev: Evaluation, domain: str) -> str:
     """The name of a domain's test split (a derived domain, B like A, keeps its source's names)."""
-    return getattr(ev.cfg, f"domain_{DERIVED[domain].source if domain in DERIVED else domain}").test_split
+    return ev.cfg.domains[DERIVED[domain].source if domain in DERIVED else domain].test_split
 
 
 def evaluate_methods(run: SeedRun, ev: Evaluation) -> dict:
     """Every chosen method on the test split it names (``test_on``: B's, or B like A's), those with
     an ``on_a`` row on A's too (through their ``predictor_a`` where they have one), the qualitative
     figure of each such split and each method's extras; the part of results.json they fill."""
-    from atdt.engine import evaluate
-    from atdt.report.figures import qualitative_figure
-
     chosen = {name: METHODS[name] for name in run.cfg.methods}
     predictors = {name: m.predictor(run.networks).to(ev.device).eval() for name, m in chosen.items()}
     kw = {"device": ev.device, "progress": run.cfg.runtime.progress}
@@ -80,9 +84,6 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
     """One seed into ``folder``: the networks its methods need, then their evaluation; returns
     its results dict. Under DDP every process trains, rank 0 alone evaluates and writes files,
     and every process returns rank 0's results."""
-    from atdt.engine import make_fabric
-    from atdt.engine.fabric import rank_zero
-
     fabric = fabric or make_fabric(cfg.runtime)
     print_fn = rank_zero(fabric, print_fn)
     if fabric.is_global_zero:
@@ -99,11 +100,8 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
 def _scored(run: SeedRun) -> dict:
     """The seed's results: stored ones when results.json scored these networks on these splits,
     else every method evaluated and the report written."""
-    from atdt.engine.reuse import evaluation_key
-    from atdt.report.results import stored_results, write_seed_results
-
     cfg, folder = run.cfg, run.folder
-    key = evaluation_key(cfg.name, cfg.methods, run.fingerprints, {"a": cfg.domain_a, "b": cfg.domain_b}, cfg.eval_limit)
+    key = evaluation_key(cfg.name, cfg.methods, run.fingerprints, cfg.domains, cfg.eval_limit)
     if (stored := stored_results(folder, key)) is not None:
         run.print_fn(f"  evaluation: reused ({folder / 'results.json'} scored these networks on these splits)")
         return stored
@@ -121,7 +119,7 @@ def _scored(run: SeedRun) -> dict:
         "timings_s": {**run.timings, "evaluate": time.perf_counter() - t0}, "evaluation": key,
         "figures": figures, "folder": str(folder), "config": to_dict(cfg),
     }
-    write_seed_results(results, folder)
+    write_seed_results(results, folder, labels())
     return results
 
 
@@ -129,19 +127,12 @@ def run_experiment(cfg: ExperimentConfig, print_fn=print, wait: bool = False) ->
     """One folder per seed under out/name; with several seeds, results aggregated as mean ± std.
     The folder is locked while the experiment runs (``atdt.engine.lock``): another run into it
     refuses, or with ``wait`` waits for this one to end."""
-    from atdt.engine.lock import folder_lock
-    from atdt.validate import validate_experiment
-
     validate_experiment(cfg)  # before anything trains or any folder is made
     with folder_lock(Path(cfg.out) / cfg.name, wait=wait, print_fn=print_fn):
         return _run_seeds(cfg, print_fn)
 
 
 def _run_seeds(cfg: ExperimentConfig, print_fn) -> dict:
-    from atdt.engine import make_fabric
-    from atdt.engine.fabric import rank_zero
-    from atdt.report.results import aggregate, write_aggregate
-
     fabric = make_fabric(cfg.runtime)
     print_fn = rank_zero(fabric, print_fn)
     root = Path(cfg.out) / cfg.name
@@ -154,4 +145,4 @@ def _run_seeds(cfg: ExperimentConfig, print_fn) -> dict:
         per_seed.append(run_seed(seed_cfg, root / f"seed{seed}", print_fn, fabric))
     if len(per_seed) == 1:
         return per_seed[0]
-    return write_aggregate(per_seed, root) if fabric.is_global_zero else aggregate(per_seed, root)
+    return write_aggregate(per_seed, root, labels()) if fabric.is_global_zero else aggregate(per_seed, root)

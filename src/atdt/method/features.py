@@ -11,6 +11,7 @@ import sys
 
 import torch
 from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
 
 
 @torch.no_grad()
@@ -22,8 +23,6 @@ def deepest_features(encoder, images: torch.Tensor) -> torch.Tensor:
 def cache_feature_pairs(e1, e2, dataset, *, device, batch_size: int = 16, flips: bool = True,
                         progress: bool = True) -> FeaturePairs:
     """Run both frozen encoders once over ``dataset`` (and its mirror images when ``flips``)."""
-    from tqdm import tqdm
-
     e1.eval().to(device)
     e2.eval().to(device)
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=lambda s: torch.stack([x["image"] for x in s]))

@@ -1,5 +1,5 @@
 """What an experiment evaluates: ``METHODS``, one entry per method, each with its display label,
-the networks it needs (``atdt.method.networks.NETWORKS``) and how it predicts T2 from them.
+the networks it needs (``atdt.method.network_table.NETWORKS``) and how it predicts T2 from them.
 
 ``run_experiment`` trains what the chosen methods need, then evaluates each on the test split of
 the domain it names (``test_on``: B, or B like A for the CycleGAN methods; the labels are B's
@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from atdt.config import ExperimentConfig
+from atdt.method.network_table import DERIVED, head, makers, networks_needed
 from atdt.method.network_types import encoder_on
-from atdt.method.networks import DERIVED, head, makers, networks_needed
+from atdt.method.predictor import export_predictor
+from atdt.method.steps import feature_loss, step4_transfer
+from atdt.report.figures import tsne_figure
+from atdt.report.study import Names
 from atdt.tasks import Task
 
 
@@ -58,18 +62,12 @@ def depth_scale(method: Method, domain: str, ev: Evaluation) -> float:
 
 
 def _atdt(networks: dict):
-    from atdt.method.steps import step4_transfer
-
     return step4_transfer(networks["n1"].encoder, networks["g"], networks["n2"])
 
 
 def _atdt_extras(networks: dict, ev: Evaluation) -> dict:
     """AT/DT's transfer loss on A's validation and B's test split, the t-SNE of E1, E2 and G(E1)
     features (supplementary Fig. 1) and the predictor exported as one file (``atdt predict``)."""
-    from atdt.method.predictor import export_predictor
-    from atdt.method.steps import feature_loss
-    from atdt.report.figures import tsne_figure
-
     e1, g, e2 = networks["n1"].encoder, networks["g"], networks["n2"].encoder
     out = {"transfer_loss": {"val_a": feature_loss(e1, g, e2, ev.val_a, ev.device),
                              "test_b": feature_loss(e1, g, e2, ev.test["b"], ev.device)},
@@ -82,14 +80,12 @@ def _atdt_extras(networks: dict, ev: Evaluation) -> dict:
 
 
 def _atdt_cyclegan(networks: dict):
-    from atdt.method.steps import step4_transfer
-
     return step4_transfer(networks["n1_cyclegan"].encoder, networks["g_cyclegan"], networks["n2"])
+
+
 def _transfer_through(n1: str, g: str, domain: str):
     """AT/DT through another N1 and G: D2(G(E1(x))), E1 being ``n1``'s encoder for ``domain``'s images
     (separate N1: N1^A's on A, N1^B's on B; separate encoders: E1^A or E1^B)."""
-    from atdt.method.steps import step4_transfer
-
     return lambda networks: step4_transfer(encoder_on(networks[n1], domain), networks[g], networks["n2"])
 
 
@@ -135,3 +131,8 @@ def labels() -> dict[str, str]:
     out = {name: m.label for name, m in METHODS.items()}
     out.update(dict(m.on_a for m in METHODS.values() if m.on_a))
     return out
+
+
+def report_names() -> Names:
+    """What a study's report calls the methods: their labels, and the key of each one's row on A."""
+    return Names(labels(), {name: m.on_a[0] for name, m in METHODS.items() if m.on_a})

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from atdt.engine.checkpoint import (CheckpointError, build_checked, load_checkpoint, rebuilding, save_checkpoint,
+                                    stored_network)
+from atdt.engine.train_task import load_task_network
+from atdt.networks import TransferNetwork, build_task_network
 from atdt.tasks import Task, get_task
+from atdt.typed_config import to_dict
 
 
 class ATDTPredictor(nn.Module):
@@ -49,9 +55,6 @@ def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_t
     """One file: E1, G and D2's weights plus what rebuilds them (the tasks, the network config
     shared by N1 and N2, G's settings and channels) and a digest of all of it; no pickled code,
     so it loads weights-only, and an edited setting or weight is refused instead of predicting wrongly."""
-    from atdt.engine.checkpoint import save_checkpoint
-    from atdt.typed_config import to_dict
-
     path = Path(path)
     g = {k: v for k, v in to_dict(transfer).items() if k in ("layers", "down", "width", "norm", "activation")}
     save_checkpoint(path, {
@@ -67,10 +70,6 @@ def export_predictor(predictor: ATDTPredictor, path, *, task_source: str, task_t
 def check_meta(meta, path) -> dict:
     """The predictor's ``meta`` values in range, else CheckpointError naming the file: depth_scale
     (f_B / f_A, multiplies every depth) a finite number > 0; no key atdt does not know."""
-    import math
-
-    from atdt.engine.checkpoint import CheckpointError
-
     if not isinstance(meta, dict):
         raise CheckpointError(path, f"meta must be a mapping, got {meta!r}")
     unknown = sorted(set(meta) - {"depth_scale"}, key=str)
@@ -84,9 +83,6 @@ def check_meta(meta, path) -> dict:
 
 
 def _rebuild(payload: dict, path) -> ATDTPredictor:
-    from atdt.engine.checkpoint import CheckpointError, build_checked, rebuilding, stored_network
-    from atdt.networks import TransferNetwork, build_task_network
-
     if payload.get("format") != FORMAT:
         old = payload.get("format") in (1, 2)
         raise CheckpointError(path, f"AT/DT predictor format {payload.get('format')!r}, this atdt reads {FORMAT}"
@@ -113,9 +109,6 @@ def _rebuild(payload: dict, path) -> ATDTPredictor:
 
 def load_predictor(path, device=None) -> tuple[nn.Module, Task]:
     """A run folder of `atdt train-task` or an exported AT/DT predictor -> (module in eval mode, task)."""
-    from atdt.engine.checkpoint import load_checkpoint
-    from atdt.engine.train_task import load_task_network
-
     path = Path(path)
     if path.is_dir():
         model, task, _ = load_task_network(path)

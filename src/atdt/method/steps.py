@@ -1,21 +1,39 @@
-"""Steps 3 and 4 of AT/DT (paper Sec. 3.5-3.6) as plain functions of plain values.
+"""The four steps of AT/DT (paper Sec. 3.3-3.6) as plain functions of plain values.
 
-Steps 1 and 2 and the Oracle are one call each of ``atdt.engine.train_task_network`` (a task
-network on some domains); ``atdt.method.networks`` declares them. Which networks an experiment
-trains and how its methods predict is decided by the tables in ``networks`` and ``methods``.
+Which networks an experiment trains, from which domains and settings, is the table
+``atdt.method.network_table.NETWORKS`` (its task networks are trained by steps 1 and 2, its
+transfer networks by step 3); how each method predicts is ``atdt.method.methods.METHODS`` (AT/DT
+by step 4).
 """
 
 from __future__ import annotations
 
 import torch
 
-from atdt.config import RuntimeConfig, TransferConfig
+from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig, TransferConfig
 from atdt.data.mixed import MixedSampler, TrainingSet
-from atdt.engine import final_checkpoint, fit, is_finished, load_checkpoint
+from atdt.engine import final_checkpoint, fit, is_finished, load_checkpoint, train_task_network
 from atdt.method.features import FeaturePairs, cache_feature_pairs
 from atdt.method.predictor import ATDTPredictor, skip_stages
-from atdt.networks import TransferNetwork
+from atdt.networks import TaskNetwork, TransferNetwork
 from atdt.typed_config import to_dict
+
+
+def step1_train_n1(task: str, domains: list, *, network: NetworkConfig, train: TrainConfig, runtime: RuntimeConfig,
+                   run_dir, fabric, desc: str = "step 1: N1 on A+B") -> TaskNetwork:
+    """Step 1 (Sec. 3.3): N1 = D1(E1(x)) for T1 on A and B together (``domains``: their training
+    splits), every batch holding equal shares of each, so that E1 gives both domains one
+    representation. With one domain it is N1^A or N1^B of the shared-N1 ablation (Sec. 6.2)."""
+    return train_task_network(task, domains, network=network, train=train, runtime=runtime, run_dir=run_dir,
+                              fabric=fabric, desc=desc)
+
+
+def step2_train_n2(task: str, domains: list, *, network: NetworkConfig, train: TrainConfig, runtime: RuntimeConfig,
+                   run_dir, fabric, desc: str = "step 2: N2 on A") -> TaskNetwork:
+    """Step 2 (Sec. 3.4): N2 = D2(E2(x)) for T2 on A, the only domain with T2 labels; applied to B as
+    it is, it is the Baseline. Trained on B's own T2 labels instead, it is the Oracle."""
+    return train_task_network(task, domains, network=network, train=train, runtime=runtime, run_dir=run_dir,
+                              fabric=fabric, desc=desc)
 
 
 def build_transfer(in_channels: int, out_channels: int, transfer: TransferConfig) -> TransferNetwork:
@@ -40,7 +58,7 @@ def _feature_loss(e1, e2, cached: bool):
 
 def step3_train_transfer(e1, e2, train_a, *, transfer: TransferConfig, runtime: RuntimeConfig, run_dir, fabric,
                          desc: str = "step 3: G on A") -> TransferNetwork:
-    """Step 3: G_{1->2} on A only, minimising ||G(E1(x_A)) - E2(x_A)||^2 with E1 and E2 frozen
+    """Step 3 (Sec. 3.5): G_{1->2} on A only, minimising ||G(E1(x_A)) - E2(x_A)||^2 with E1 and E2 frozen
     in inference mode (Sec. 3.5). Features are cached once unless transfer.cache_features=false.
     Under DDP every process takes batch_size / world_size of each batch, as in steps 1 and 2."""
     t = transfer
@@ -66,7 +84,7 @@ def step3_train_transfer(e1, e2, train_a, *, transfer: TransferConfig, runtime: 
 
 
 def step4_transfer(e1, g, n2) -> ATDTPredictor:
-    """Step 4: T2 on B as D2(G(E1(x_B))) (Eq. 4); no T2 label of B is ever used. ``n2`` gives D2
+    """Step 4 (Sec. 3.6): T2 on B as D2(G(E1(x_B))) (Eq. 4); no T2 label of B is ever used. ``n2`` gives D2
     (and, with skip connections, the shallow stages of E2 that feed them: see ATDTPredictor)."""
     return ATDTPredictor(e1, g, n2.decoder, e2_skips=skip_stages(n2)).eval()
 
@@ -80,4 +98,5 @@ def feature_loss(e1, g, e2, dataset, device, limit: int = 64) -> float:
     return float(torch.nn.functional.mse_loss(g(pairs.f1.to(device)), pairs.f2.to(device)))
 
 
-__all__ = ["FeaturePairs", "build_transfer", "feature_loss", "step3_train_transfer", "step4_transfer"]
+__all__ = ["FeaturePairs", "build_transfer", "feature_loss", "step1_train_n1", "step2_train_n2", "step3_train_transfer",
+           "step4_transfer"]

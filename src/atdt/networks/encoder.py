@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import torchvision
 from torch import nn
 
 from atdt.networks.norms import norm_layer
@@ -36,8 +37,6 @@ def _dilate_basic_stage(stage: nn.Sequential, rate: int) -> None:
 def build_stages(name: str = "resnet18", *, output_stride: int = 32, norm: str = "batch",
                  pretrained: str | Path | None = None) -> tuple[list[nn.Module], list[int], list[int]]:
     """All four stages of a ResNet, their output channels and their reductions (strides)."""
-    import torchvision
-
     if name not in ENCODERS:
         raise ValueError(f"unknown encoder {name!r}; choose one of: {', '.join(ENCODERS)} or {PREFIX}<timm model>")
     bottleneck = name in ("resnet50", "resnet101")

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
+from torchvision.models import get_model_weights
 
 IMAGENET = "imagenet"
 
@@ -36,8 +37,6 @@ def offline() -> bool:
 
 def torchvision_weights(name: str, version: str | None):
     """The member of torchvision's weights enum of ``name`` (e.g. ResNet18_Weights.IMAGENET1K_V1)."""
-    from torchvision.models import get_model_weights
-
     versions = {w.name.removeprefix("IMAGENET1K_"): w for w in get_model_weights(name) if w.name.startswith("IMAGENET1K_")}
     version = version or "V1"
     if version not in versions:

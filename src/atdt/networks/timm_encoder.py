@@ -18,6 +18,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from atdt.networks.pretrained import timm_download_error, timm_pretrained
+
 PREFIX = "timm:"
 
 
@@ -84,8 +86,6 @@ class TimmEncoder(nn.Module):
 
 def build_timm_encoder(name: str, *, output_stride: int = 32, split_level: int = 4,
                        pretrained: str | Path | None = None) -> TimmEncoder:
-    from atdt.networks.pretrained import timm_download_error, timm_pretrained
-
     timm = _timm()
     indices, _, _ = timm_stages(name, output_stride)
     if not 1 <= split_level <= len(indices):

@@ -7,7 +7,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import torch
+
+from atdt.data.io import write_bytes
+from atdt.engine.evaluate import predict
 
 
 @torch.no_grad()
@@ -16,8 +20,6 @@ def qualitative_figure(models: dict, dataset, task, path, *, rows: int = 4, dept
     """One row per image: RGB, each model's prediction, ground truth. ``depth_scale``: one factor
     for every model, or a dict giving each model (by its title in ``models``) its own."""
     import matplotlib
-
-    from atdt.engine.evaluate import predict
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -88,7 +90,6 @@ def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     # wide enough for the bars and for the title (~0.075 in per character at 10 pt): a one-setting
     # study would otherwise cut its title at both edges
@@ -119,7 +120,6 @@ def line_chart(x: list, xlabel: str, panels: list[dict], path, *, title: str = "
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x)
     at = np.asarray(x, dtype=float) if numeric else np.arange(len(x))
@@ -146,8 +146,6 @@ def line_chart(x: list, xlabel: str, panels: list[dict], path, *, title: str = "
 def _save(fig, path, pad: float = 1.08) -> Path:
     """Lay out, write (creating the folder) and close a figure; returns its path."""
     import matplotlib.pyplot as plt
-
-    from atdt.data.io import write_bytes
 
     fig.tight_layout(pad=pad)
     path = Path(path)

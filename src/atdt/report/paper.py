@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from atdt.data.classes import CLASSES
-from atdt.report.tables import DEPTH_COLUMNS
+from atdt.tasks import TASKS
 
 
 def _sem(*values: float) -> dict:
@@ -24,8 +24,9 @@ def _sem(*values: float) -> dict:
 
 def _dep(*values: float) -> dict:
     """Abs Rel, Sq Rel, RMSE, RMSE log, δ1, δ2, δ3."""
-    assert len(values) == len(DEPTH_COLUMNS)
-    return {key: v for (key, _), v in zip(DEPTH_COLUMNS, values)}
+    keys = TASKS["depth"].metric_keys
+    assert len(values) == len(keys)
+    return dict(zip(keys, values))
 
 
 def _sem2(miou: float, acc: float) -> dict:

@@ -1,4 +1,7 @@
-"""results.json and results.md of an experiment (one seed, or mean ± std over seeds)."""
+"""results.json and results.md of an experiment (one seed, or mean ± std over seeds).
+
+The tables name each row by ``labels``: the display label of each key results.json uses (the
+methods and their rows on A), which the caller gives (``atdt.method.methods.labels()``)."""
 
 from __future__ import annotations
 
@@ -7,15 +10,13 @@ import math
 from pathlib import Path
 
 from atdt.data.io import write_text
-from atdt.method.methods import labels
 from atdt.report.tables import markdown_table
+from atdt.tasks import TASKS
 
-LABELS = labels()  # display label of every key under "methods" and "on_domain_a" (atdt.method.methods)
 
-
-def _rows(methods: dict, stds: dict | None = None) -> list[tuple]:
-    names = labels()
-    return [(names.get(k, k), v, (stds or {}).get(k)) for k, v in methods.items()]
+def rows(scores: dict, labels: dict[str, str], stds: dict | None = None, prefix: str = "") -> list[tuple]:
+    """Table rows (label, scores, std) of ``scores`` (results key -> scores), labelled by ``labels``."""
+    return [(prefix + labels.get(k, k), v, (stds or {}).get(k)) for k, v in scores.items()]
 
 
 def scored_splits(results: dict) -> dict[str, str]:
@@ -24,25 +25,24 @@ def scored_splits(results: dict) -> dict[str, str]:
     return {"a": "test", "b": "test", **results.get("splits", {})}
 
 
-def render_markdown(results: dict, stds: dict | None = None, figure_dir: str = "figures") -> str:
+def render_markdown(results: dict, labels: dict[str, str], stds: dict | None = None, figure_dir: str = "figures") -> str:
     """The tables of ``results`` (one seed's, or the aggregate with ``stds``); figures are linked
     from ``figure_dir`` relative to the markdown file."""
     task = results["task_target"]
-    arrow = {"semantic": "Sem.", "depth": "Dep.", "normals": "Norm."}
-    title = f"{arrow[results['task_source']]} -> {arrow[task]}: A = {results['domain_a']}, B = {results['domain_b']}"
+    title = (f"{TASKS[results['task_source']].short} -> {TASKS[task].short}: A = {results['domain_a']}, "
+             f"B = {results['domain_b']}")
     seeds = results.get("seeds", [results.get("seed")])
     split = scored_splits(results)
     lines = [f"# {results['name']}: {title}", "", f"Seeds: {', '.join(map(str, seeds))}"
              + (" (mean ± std)" if stds else ""), "", f"## {task} on B ({split['b']} split)", "",
-             markdown_table(task, _rows(results["methods"], (stds or {}).get("methods")))]
-    names = labels()
+             markdown_table(task, rows(results["methods"], labels, (stds or {}).get("methods")))]
     elsewhere = {k: d for k, d in results.get("tested_on", {}).items() if d != results["domain_b"]}
     if elsewhere:  # the CycleGAN methods: B's test images translated to look like A, B's labels
         lines += ["Tested on another version of B's test split (its images translated, its labels B's): "
-                  + "; ".join(f"{names.get(k, k)} on {d}" for k, d in elsewhere.items()) + ".", ""]
+                  + "; ".join(f"{labels.get(k, k)} on {d}" for k, d in elsewhere.items()) + ".", ""]
     if results.get("on_domain_a"):
         lines += [f"## {task} on A ({split['a']} split; supplementary Tab. 1-2)", "",
-                  markdown_table(task, _rows(results["on_domain_a"], (stds or {}).get("on_domain_a")))]
+                  markdown_table(task, rows(results["on_domain_a"], labels, (stds or {}).get("on_domain_a")))]
     if "transfer_loss" in results:
         tl = results["transfer_loss"]
         lines += [f"Transfer loss ||G(E1(x)) - E2(x)||² : A val {tl['val_a']:.4f}, B test {tl['test_b']:.4f}", ""]
@@ -63,10 +63,10 @@ def stored_results(folder: Path, key: str) -> dict | None:
     return results if isinstance(results, dict) and results.get("evaluation") == key else None
 
 
-def write_seed_results(results: dict, folder: Path) -> None:
+def write_seed_results(results: dict, folder: Path, labels: dict[str, str]) -> None:
     folder = Path(folder)
     write_text(folder / "results.json", json.dumps(results, indent=2, default=float))
-    write_text(folder / "results.md", render_markdown(results))
+    write_text(folder / "results.md", render_markdown(results, labels))
 
 
 def _mean_std(values: list):
@@ -100,10 +100,10 @@ def aggregate(per_seed: list[dict], root: Path) -> dict:
     return agg
 
 
-def write_aggregate(per_seed: list[dict], root: Path) -> dict:
+def write_aggregate(per_seed: list[dict], root: Path, labels: dict[str, str]) -> dict:
     """``aggregate`` into root/results.json|md."""
     agg = aggregate(per_seed, root)
     Path(root).mkdir(parents=True, exist_ok=True)
     write_text(Path(root) / "results.json", json.dumps(agg, indent=2, default=float))
-    write_text(Path(root) / "results.md", render_markdown(agg, agg["std"], f"seed{per_seed[0]['seed']}/figures"))
+    write_text(Path(root) / "results.md", render_markdown(agg, labels, agg["std"], f"seed{per_seed[0]['seed']}/figures"))
     return agg

@@ -7,7 +7,8 @@ key as the paper's Fig. 4) and a JSON file with the numbers.
 A point's paper rows are ``PAPER_TABLES[point.table].settings[point.label]`` where they exist;
 any other table is reported the same way without them (with ``PAPER_NOTES[table]`` where the paper
 studies it without numbers). ``study.metrics`` chooses the metrics tabulated and plotted (those of
-each table's task; default its key metrics), ``study.on`` the test splits shown.
+each table's task; default its key metrics), ``study.on`` the test splits shown. The caller names
+the methods (``Names``: their display labels, and the key of each one's row on A).
 """
 
 from __future__ import annotations
@@ -17,27 +18,33 @@ import math
 import os
 from pathlib import Path
 
-from atdt.data.io import write_text
-from atdt.method.methods import METHODS
-from atdt.report.paper import PAPER_NOTES, PAPER_ON_A, PAPER_TABLES
-from atdt.report.results import LABELS, scored_splits
-from atdt.report.tables import higher_is_better, markdown_table, metric_keys, metric_value
+from typing import NamedTuple
 
-ARROW = {"semantic": "Sem.", "depth": "Dep.", "normals": "Norm."}
-KEY_METRICS = {"semantic": ("miou", "acc"), "depth": ("abs_rel", "d1"), "normals": ("mean", "a11")}
-CHART_METRICS = {"semantic": ("miou",), "depth": ("abs_rel", "d1"), "normals": ("mean",)}
-METRIC_NAMES = {"miou": "mIoU (%)", "acc": "Acc (%)", "abs_rel": "Abs Rel", "sq_rel": "Sq Rel", "rmse": "RMSE (m)",
-                "rmse_log": "RMSE log", "d1": "δ1", "d2": "δ2", "d3": "δ3", "mean": "mean angle (°)",
-                "median": "median angle (°)", "a11": "<11.25°", "a22": "<22.5°", "a30": "<30°"}
+from atdt.data.io import write_text
+from atdt.report.figures import bar_chart, line_chart
+from atdt.report.paper import PAPER_NOTES, PAPER_ON_A, PAPER_TABLES
+from atdt.report.results import rows, scored_splits
+from atdt.report.see_also import COMMAND, SCORES, SUMMARY, see_also
+from atdt.report.tables import markdown_table, metric_value
+from atdt.tasks import TASKS
+
+CHART_METRICS = {"semantic": ("miou",), "depth": ("abs_rel", "d1"), "normals": ("mean",)}  # default: one chart each
 DOMAINS = {"b": "B", "a": "A"}
 REFERENCES = ("baseline", "oracle")  # the rows every other method is compared with, not against
+
+
+class Names(NamedTuple):
+    """What the report calls the methods, given by the caller (``atdt.method.methods.report_names``)."""
+
+    labels: dict[str, str]  # display label of each key of results.json: a method, or a row on A
+    on_a: dict[str, str]  # method -> the key of its row on A's test split (methods with one)
 
 
 def beats_baseline(per_seed: list[dict], task: str, metric: str, method: str = "atdt", baseline: str = "baseline") -> dict:
     """Per seed, how much ``method`` improves on ``baseline`` (positive = better, whichever way the
     metric points); ``beats`` is whether the mean improvement exceeds one sample std of it
     (None with fewer than two seeds: one seed has no spread to compare with)."""
-    sign = 1.0 if higher_is_better(task, metric) else -1.0
+    sign = 1.0 if TASKS[task].metric(metric).higher_is_better else -1.0
     diffs = [sign * (metric_value(r["methods"][method], metric) - metric_value(r["methods"][baseline], metric))
              for r in per_seed]
     diffs = [d for d in diffs if not math.isnan(d)]
@@ -61,17 +68,13 @@ def _compared(p) -> list[str]:
     return [m for m in methods if m not in REFERENCES] if "baseline" in methods else []
 
 
-def _on_a_key(method: str) -> str | None:
-    m = METHODS.get(method)
-    return m.on_a[0] if m is not None and m.on_a else None
+def _metrics(study, task: str, default: dict | None = None) -> tuple[str, ...]:
+    chosen = tuple(m for m in study.metrics if m in TASKS[task].metric_keys)
+    return chosen or (default[task] if default else TASKS[task].key_metrics)
 
 
-def _metrics(study, task: str, default: dict = KEY_METRICS) -> tuple[str, ...]:
-    return tuple(m for m in study.metrics if m in metric_keys(task)) or default[task]
-
-
-def _metric_name(metric: str) -> str:
-    return METRIC_NAMES.get(metric, metric.replace("iou.", "IoU ") + (" (%)" if metric.startswith("iou.") else ""))
+def _metric_name(task: str, metric: str) -> str:
+    return TASKS[task].metric(metric).title
 
 
 def _short(domain: str) -> str:
@@ -90,47 +93,43 @@ def _paper_setting(p):
     return table.settings.get(p.point.label)
 
 
-def _rows(scores: dict, stds: dict | None, keys, prefix: str = "") -> list[tuple]:
-    return [(prefix + LABELS.get(k, k), scores[k], (stds or {}).get(k)) for k in keys if k in scores]
-
-
 def _verdict(b: dict) -> str:
     if b["beats"] is None:
         return "n/a (one seed)"
     return "**yes**" if b["beats"] else "no"
 
 
-def _fmt(value: float, metric: str, signed: bool = False) -> str:
-    decimals = 2 if metric in ("miou", "acc", "mean", "median", "a11", "a22", "a30") or metric.startswith("iou") else 3
+def _fmt(value: float, task: str, metric: str, signed: bool = False) -> str:
+    decimals = TASKS[task].metric(metric).decimals
     return "-" if math.isnan(value) else f"{value:{'+' if signed else ''}.{decimals}f}"
 
 
-def _with_std(mean: float, std: float, metric: str, signed: bool = False) -> str:
-    return _fmt(mean, metric, signed) + ("" if math.isnan(std) else f" ± {_fmt(std, metric)}")
+def _with_std(mean: float, std: float, task: str, metric: str, signed: bool = False) -> str:
+    return _fmt(mean, task, metric, signed) + ("" if math.isnan(std) else f" ± {_fmt(std, task, metric)}")
 
 
-def _mean_std(p, method: str, metric: str, domain: str = "b") -> tuple[float, float]:
-    """A method's mean and std over seeds on B's test split, or on A's (its ``on_a`` row)."""
-    key, group = (method, "methods") if domain == "b" else (_on_a_key(method), "on_domain_a")
+def _mean_std(p, method: str, metric: str, domain: str = "b", names: Names | None = None) -> tuple[float, float]:
+    """A method's mean and std over seeds on B's test split, or on A's (its row there, ``names.on_a``)."""
+    key, group = (method, "methods") if domain == "b" else (names.on_a.get(method), "on_domain_a")
     std = p.results.get("std", {}).get(group, {}).get(key)
     return metric_value(p.results.get(group, {}).get(key), metric), metric_value(std, metric)
 
 
-def _setting_section(p, task: str, metrics: tuple[str, ...]) -> list[str]:
+def _setting_section(p, task: str, metrics: tuple[str, ...], names: Names) -> list[str]:
     r, paper = p.results, _paper_setting(p)
     seeds = [s["seed"] for s in p.per_seed]
     title = _heading(p) + (f" (paper: {paper.domain_a} → {paper.domain_b})" if paper else "")
     overrides = " ".join(f"`{o}`" for o in p.point.overrides) or "none"
     lines = [f"### {title}", "", f"Point `{p.point.name}`, overrides {overrides}; seeds {', '.join(map(str, seeds))}; "
              f"wall time {p.wall_s / 60:.1f} min this run, {p.wall_s_total / 60:.1f} min over all runs.", ""]
-    ours = _rows(r["methods"], r.get("std", {}).get("methods"), _methods(p))
-    theirs = _rows(paper.methods, None, list(paper.methods), "Paper: ") if paper else []
+    ours = rows(r["methods"], names.labels, r.get("std", {}).get("methods"))
+    theirs = rows(paper.methods, names.labels, prefix="Paper: ") if paper else []
     lines.append(markdown_table(task, ours, *([theirs] if theirs else [])))
     for method in _compared(p):
-        label, improvements = LABELS.get(method, method), []
+        label, improvements = names.labels.get(method, method), []
         for metric in metrics:
             b = beats_baseline(p.per_seed, task, metric, method)
-            improvements.append(f"{_metric_name(metric)} {_with_std(b['mean'], b['std'], metric, True)} "
+            improvements.append(f"{_metric_name(task, metric)} {_with_std(b['mean'], b['std'], task, metric, True)} "
                                 f"(more than one std: {_verdict(b)})")
         lines += [f"{label}'s gain over the Baseline per seed (positive = {label} better; mean ± std over seeds): "
                   + "; ".join(improvements) + ".", ""]
@@ -146,66 +145,66 @@ def split_name(points: list, domain: str = "b") -> str:
     return names.pop() if len(names) == 1 else "/".join(sorted(names))
 
 
-def _on_a_section(table: str, points: list, task: str) -> list[str]:
-    groups = [_rows(p.results["on_domain_a"], p.results.get("std", {}).get("on_domain_a"), list(p.results["on_domain_a"]),
-                    f"({p.point.label}) " if p.point.label else f"{p.point.name}: ") for p in points]
+def _on_a_section(table: str, points: list, task: str, names: Names) -> list[str]:
+    groups = [rows(p.results["on_domain_a"], names.labels, p.results.get("std", {}).get("on_domain_a"),
+                   f"({p.point.label}) " if p.point.label else f"{p.point.name}: ") for p in points]
     paper = PAPER_ON_A.get(table) if table in PAPER_TABLES and PAPER_TABLES[table].task_target == task else None
     if paper:
-        groups.append(_rows(paper.methods, None, list(paper.methods), f"Paper ({paper.domain_a}; B = {paper.domain_b}): "))
+        groups.append(rows(paper.methods, names.labels, prefix=f"Paper ({paper.domain_a}; B = {paper.domain_b}): "))
     settings = {p.point.label: s for p in points if (s := _paper_setting(p)) is not None and s.on_a}
     for label, s in settings.items():
-        groups.append(_rows(s.on_a, None, list(s.on_a), f"Paper ({label}: {s.domain_a}; B = {s.domain_b}): "))
+        groups.append(rows(s.on_a, names.labels, prefix=f"Paper ({label}: {s.domain_a}; B = {s.domain_b}): "))
     supplementary = f" (supplementary {table.replace('tab', 'Tab. ')})" if paper else ""
     return [f"### On A's {split_name(points, 'a')} split{supplementary}", "",
             "Each method's row on A (the Baseline's is N2 itself): the cost of translating features between tasks "
             "with no domain shift.", "", markdown_table(task, *groups)]
 
 
-def _summary(tables: dict, study) -> list[str]:
+def _summary(tables: dict, study, names: Names) -> list[str]:
     """One row per point: its table's first metric for every method of the study, AT/DT's gain."""
     points = [p for pts in tables.values() for p in pts]
     methods = _union(points)
     papers = [s for p in points if (s := _paper_setting(p)) is not None]
     cited = [m for m in methods if m not in ("oracle",) and any(m in s.methods for s in papers)]
-    header = ["Table", "Setting", "Metric", *(LABELS.get(m, m) for m in methods), "AT/DT's gain per seed", "> 1 std"]
-    header += [f"Paper: {' / '.join(LABELS.get(m, m) for m in cited)}"] if cited else []
+    label = names.labels.get
+    header = ["Table", "Setting", "Metric", *(label(m, m) for m in methods), "AT/DT's gain per seed", "> 1 std"]
+    header += [f"Paper: {' / '.join(label(m, m) for m in cited)}"] if cited else []
     lines = ["| " + " | ".join(header + ["Wall time (min)"]) + " |", "|" + "---|" * (len(header) + 1)]
     for table, pts in tables.items():
         for p in pts:
             task = p.results["task_target"]
             metric = _metrics(study, task)[0]
-            cells = [_with_std(*_mean_std(p, m, metric), metric) if m in p.results["methods"] else "-" for m in methods]
+            cells = [_with_std(*_mean_std(p, m, metric), task, metric) if m in p.results["methods"] else "-"
+                     for m in methods]
             if "atdt" in _compared(p):
                 b = beats_baseline(p.per_seed, task, metric)
-                cells += [_with_std(b["mean"], b["std"], metric, True), _verdict(b)]
+                cells += [_with_std(b["mean"], b["std"], task, metric, True), _verdict(b)]
             else:
                 cells += ["-", "-"]
             paper = _paper_setting(p)
             if cited:
-                cells.append(" / ".join(_fmt(metric_value(paper.methods.get(m), metric), metric) for m in cited)
+                cells.append(" / ".join(_fmt(metric_value(paper.methods.get(m), metric), task, metric) for m in cited)
                              if paper else "-")
-            lines.append(f"| {table} | {_heading(p)} | {_metric_name(metric)} | {' | '.join(cells)} | "
+            lines.append(f"| {table} | {_heading(p)} | {_metric_name(task, metric)} | {' | '.join(cells)} | "
                          f"{p.wall_s_total / 60:.1f} |")
     return lines + [""]
 
 
-def _chart(study, table: str, points: list, task: str, path: Path, title: str) -> Path:
-    from atdt.report.figures import bar_chart, line_chart
-
+def _chart(study, points: list, task: str, path: Path, title: str, names: Names) -> Path:
     panels = []
     line = study.plot == "line"
     for metric in _metrics(study, task, CHART_METRICS):
         series, dashed, groups = {}, [], {}
         for m in _union(points):
             for domain in (study.on if line else study.on[:1]):
-                if domain == "a" and _on_a_key(m) is None:
+                if domain == "a" and m not in names.on_a:
                     continue
-                label = LABELS.get(m, m) + (f" on {DOMAINS[domain]}" if line else "")
-                pairs = [_mean_std(p, m, metric, domain) for p in points]
+                label = names.labels.get(m, m) + (f" on {DOMAINS[domain]}" if line else "")
+                pairs = [_mean_std(p, m, metric, domain, names) for p in points]
                 series[label], groups[label] = ([v for v, _ in pairs], [s for _, s in pairs]), m
                 dashed += [label] if domain == "a" else []
-        arrow = "higher is better" if higher_is_better(task, metric) else "lower is better"
-        panels.append({"ylabel": f"{_metric_name(metric)} ({arrow})", "series": series, "dashed": dashed,
+        arrow = "higher is better" if TASKS[task].metric(metric).higher_is_better else "lower is better"
+        panels.append({"ylabel": f"{_metric_name(task, metric)} ({arrow})", "series": series, "dashed": dashed,
                        "groups": groups})
     if line:
         key = next(iter(study.grid))
@@ -222,13 +221,13 @@ def _table_title(table: str, points: list) -> str:
         return paper.title
     if table in PAPER_NOTES:
         return PAPER_NOTES[table][0]
-    return f"{table}: {ARROW[r['task_source']]} → {ARROW[r['task_target']]}"
+    return f"{table}: {TASKS[r['task_source']].short} → {TASKS[r['task_target']].short}"
 
 
-def _numbers(p, task: str, metrics: tuple[str, ...]) -> dict:
+def _numbers(p, task: str, metrics: tuple[str, ...], names: Names) -> dict:
     r, paper = p.results, _paper_setting(p)
     vs = {m: {k: beats_baseline(p.per_seed, task, k, m) for k in metrics} for m in _compared(p)}
-    on_a = {m: key for m in _methods(p) if (key := _on_a_key(m)) in r.get("on_domain_a", {})}
+    on_a = {m: key for m in _methods(p) if (key := names.on_a.get(m)) in r.get("on_domain_a", {})}
     return {"point": p.point.name, "table": p.point.table, "label": p.point.label, "overrides": list(p.point.overrides),
             "values": p.point.values, "task_source": r["task_source"], "task_target": task, "domain_a": r["domain_a"],
             "domain_b": r["domain_b"], "seeds": [s["seed"] for s in p.per_seed], "wall_s": round(p.wall_s, 1),
@@ -243,35 +242,7 @@ def _numbers(p, task: str, metrics: tuple[str, ...]) -> dict:
                       "on_a": paper.on_a} if paper else None}
 
 
-# the lines of a report that another report's closing section (``_see_also``) reads back
-COMMAND, SCORES, SUMMARY = "Command: ", "Scores on ", "## Summary"
-
-
-def _see_also(paths, doc: Path) -> list[str]:
-    """The closing section: for each other study's report, a link, its command and its summary table
-    (read from the report, so it shows what that study last wrote), or a note that it is not there."""
-    if not paths:
-        return []
-    lines = ["## Other studies", "",
-             "The summary tables of the other studies' reports as they stand on disk; each report has the "
-             "per-setting tables and the paper's rows.", ""]
-    for path in map(Path, paths):
-        link = Path(os.path.relpath(path, doc.parent)).as_posix()
-        if not path.is_file():
-            lines += [f"### [{path.stem}]({link})", "", f"Not run yet: `atdt study {path.stem} --doc {path.as_posix()}`.", ""]
-            continue
-        text = path.read_text()
-        report = text.splitlines()
-        title = report[0].lstrip("# ").strip() if text.strip() else path.stem
-        command = next((line for line in report if line.startswith(COMMAND)), "")
-        scores = next((line.split(",")[0] + "." for line in report if line.startswith(SCORES)), "")
-        summary = text.split(SUMMARY, 1)[1].split("\n## ", 1)[0].strip() if SUMMARY in text else ""
-        lines += [f"### [{title}]({link})", ""] + [line for line in (command, scores) if line] + [""]
-        lines += [summary or "(its report has no summary table)", ""]
-    return lines
-
-
-def write_study_report(study, points: list, doc, *, command: str, assets=None, json_path=None) -> dict:
+def write_study_report(study, points: list, doc, *, command: str, names: Names, assets=None, json_path=None) -> dict:
     """Write ``doc`` (markdown), the JSON of the numbers (default ``<doc without suffix>/<study>.json``)
     and one ``<study>-<table>.png`` per table in ``assets`` (default the folder ``<doc without
     suffix>``). ``points`` are ``atdt.method.study.PointResult``s."""
@@ -289,7 +260,7 @@ def write_study_report(study, points: list, doc, *, command: str, assets=None, j
              "*Paper* are the paper's own numbers (ICCV 2019, its datasets and networks) for the setting ours stands "
              "in for. *AT/DT's gain*: its per-seed improvement over the Baseline (positive = better, for "
              "lower-is-better metrics too), mean ± std over seeds; *more than one std*: that mean exceeds that std.", "",
-             SUMMARY, ""] + _summary(tables, study)
+             SUMMARY, ""] + _summary(tables, study, names)
     numbers = {"study": study.name, "base": study.base, "command": command, "grid": study.grid,
                "metrics": list(study.metrics), "plot": study.plot, "on": list(study.on), "wall_s": round(wall, 1),
                "wall_s_total": round(wall_total, 1), "tables": {}}
@@ -299,7 +270,7 @@ def write_study_report(study, points: list, doc, *, command: str, assets=None, j
         if any(p.results["task_target"] != task for p in pts):
             raise ValueError(f"table {table} mixes target tasks; give each task its own table")
         title, metrics = _table_title(table, pts), _metrics(study, task)
-        chart = _chart(study, table, pts, task, assets / f"{study.name}-{table}.png", title)
+        chart = _chart(study, pts, task, assets / f"{study.name}-{table}.png", title, names)
         charts.append(chart)
         lines += [f"## {title}", ""]
         if table in PAPER_NOTES and table not in PAPER_TABLES:
@@ -307,12 +278,12 @@ def write_study_report(study, points: list, doc, *, command: str, assets=None, j
         lines += [f"![{title}]({Path(os.path.relpath(chart, doc.parent)).as_posix()})", ""]
         if "b" in study.on:
             for p in pts:
-                lines += _setting_section(p, task, metrics)
+                lines += _setting_section(p, task, metrics, names)
         if "a" in study.on:
-            lines += _on_a_section(table, pts, task)
+            lines += _on_a_section(table, pts, task, names)
         numbers["tables"][table] = {"title": title, "task": task, "metrics": list(metrics),
-                                    "settings": [_numbers(p, task, metrics) for p in pts]}
-    lines += _see_also(study.see_also, doc)
+                                    "settings": [_numbers(p, task, metrics, names) for p in pts]}
+    lines += see_also(study.see_also, doc)
     write_text(doc, "\n".join(lines))
     json_path = Path(json_path) if json_path is not None else assets / f"{study.name}.json"
     write_text(json_path, json.dumps(numbers, indent=1, default=float, allow_nan=True) + "\n")

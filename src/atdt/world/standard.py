@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from atdt.data import load_dataset
+from atdt.data.io import write_text
+from atdt.stereo import write_proxy_depth
+from atdt.world import DOMAINS
+from atdt.world.writer import ensure_dataset
+
 DATA = Path("data/world")
 SIZE = (64, 128)
 COUNTS = {"train": 1500, "val": 100, "test": 200}
@@ -21,8 +27,6 @@ def ensure_world_data(domains: Iterable[str], proxy_depth: Iterable[str] = (), *
     """Render ``domains`` under ``root`` and proxy depth of ``proxy_depth``'s training images
     (B's only depth supervision, as Cityscapes in the paper). Returns the summary of each proxy
     depth computed now (domain -> density and label error); reused ones are left out."""
-    from atdt.world.writer import ensure_dataset
-
     root, proxy_depth = Path(root), list(dict.fromkeys(proxy_depth))
     for domain in dict.fromkeys([*domains, *proxy_depth]):  # keeps order, drops repeats
         for split, count in counts.items():
@@ -38,10 +42,6 @@ def ensure_world_data(domains: Iterable[str], proxy_depth: Iterable[str] = (), *
 
 
 def _ensure_proxy_depth(images: Path, out: Path, progress: bool) -> dict | None:
-    from atdt.data import load_dataset
-    from atdt.data.io import write_text
-    from atdt.stereo import write_proxy_depth
-
     marker = out / "summary.txt"
     if marker.is_file():
         return None
@@ -54,8 +54,6 @@ def world_data_needed(datas: Iterable, root: Path = DATA) -> tuple[list[str], li
     """Which standard world domains (and proxy depths) a set of ``DataConfig`` reads, in order of
     first use: a world-format domain whose root is ``root/<domain>``, a depth_root that is
     ``root/<domain>-proxy``. Data anywhere else is the caller's to provide."""
-    from atdt.world import DOMAINS
-
     root = Path(root)
     domains, proxy = [], []
     for data in datas:

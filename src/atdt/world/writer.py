@@ -10,34 +10,20 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from atdt.data.classes import CLASSES
-from atdt.data.io import encode_depth_png, output_path, write_bytes, write_image
+from atdt.data.encodings import decode_normals, encode_normals
+from atdt.data.io import encode_depth_png, output_path, read_image, write_bytes, write_image
+from atdt.data.world_format import FORMAT, VERSION, read_info
 from atdt.world.domains import get_domain
 from atdt.world.render import check_size, render
 
-FORMAT = "atdt-world"
-VERSION = 1
 KINDS = ("image", "right", "depth", "semantic", "normals")
 
 
 def sample_id(index: int) -> str:
     return f"{index:06d}"
-
-
-def encode_normals(normals: np.ndarray) -> np.ndarray:
-    """Unit normals -> uint16 HxWx3 with 1..65535 per component; all-zero = no normal (sky)."""
-    valid = np.linalg.norm(normals, axis=-1) > 0.5
-    encoded = np.round((normals + 1.0) * 32767.0).astype(np.int64) + 1
-    encoded[~valid] = 0
-    return np.clip(encoded, 0, 65535).astype(np.uint16)
-
-
-def decode_normals(encoded: np.ndarray) -> np.ndarray:
-    valid = encoded.any(axis=-1)
-    normals = (encoded.astype(np.float32) - 1.0) / 32767.0 - 1.0
-    normals[~valid] = 0.0
-    return normals
 
 
 def _write_sample(job: tuple) -> dict:
@@ -75,8 +61,6 @@ def _init_worker():
 def _check_root(out: Path, domain: str, size: tuple[int, int]) -> None:
     info = out / "world.json"
     if info.is_file():
-        from atdt.data.world import read_info
-
         old = read_info(info, FORMAT)  # a malformed file is named, not a bare JSON or attribute error
         if old.get("domain") != domain or tuple(old.get("size", ())) != tuple(size):
             raise ValueError(
@@ -90,8 +74,6 @@ def _check_root(out: Path, domain: str, size: tuple[int, int]) -> None:
 def make_dataset(domain: str, split: str, count: int, size, out, *, workers: int | None = None,
                  start: int = 0, progress: bool = True) -> dict:
     """Render samples start..start+count-1 of (domain, split) into ``out``; returns a summary."""
-    from tqdm import tqdm
-
     get_domain(domain)
     size = check_size(size)
     if count < 1:
@@ -150,7 +132,7 @@ def summarise(stats: list[dict]) -> dict:
 
 def write_contact_sheet(out: Path, split: str, ids: list[str]) -> Path:
     """Rows of image | semantic | depth | normals for a few samples: out/preview_<split>.png."""
-    from atdt.data.io import read_image
+    # here, not at the top: the tasks load torch, and the renderers fork before (make_dataset)
     from atdt.tasks import colourise_depth, colourise_normals, colourise_semantic
 
     rows = []

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from atdt.data import load_dataset
-from atdt.translate.report import contact_sheet, distance_report, format_distances
+from atdt.translation.report import contact_sheet, distance_report, format_distances
 
 
 def test_distances_are_zero_for_the_same_images_and_positive_across_domains(tiny_world):

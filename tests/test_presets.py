@@ -1,4 +1,4 @@
-"""The shipped presets and studies are package data: found from a checkout and from a wheel."""
+"""The shipped presets and studies (atdt.presets) are package data: found from a checkout and from a wheel."""
 
 import shutil
 import subprocess
@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 import atdt
-from atdt.cli.run import experiments_dir, resolve_experiment
-from atdt.method.study import resolve_study
+from atdt.presets import experiments_dir, resolve_experiment, resolve_study
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _shipped_files() -> set[str]:

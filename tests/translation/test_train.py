@@ -9,7 +9,7 @@ from atdt.config import CycleGANConfig, GANTrainConfig, RuntimeConfig
 from atdt.data import load_dataset
 from atdt.engine import load_checkpoint, make_fabric, save_checkpoint
 from atdt.engine.checkpoint import CheckpointError
-from atdt.translate.train import ImagePool, UnpairedCrops, linear_decay, load_cyclegan, seeded, train_cyclegan
+from atdt.translation.train import ImagePool, UnpairedCrops, linear_decay, load_cyclegan, seeded, train_cyclegan
 from training_outcomes import fell, logged
 
 NET = CycleGANConfig(width=8, blocks=2, disc_width=8, disc_layers=2)

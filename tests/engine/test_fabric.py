@@ -1,4 +1,4 @@
-"""Two-process DDP on CPU (gloo) through the real command line: `atdt train-task`, `atdt run`
+"""make_fabric's DDP: two processes on CPU (gloo) through the real command line: `atdt train-task`, `atdt run`
 (launched by Fabric, and as two torchrun nodes on this machine)."""
 
 import json

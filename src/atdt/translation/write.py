@@ -22,10 +22,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from atdt.config import DataConfig
+from atdt.data import open_split
+from atdt.data.encodings import encode_normals
 from atdt.data.ids import leaves_folder
 from atdt.data.io import encode_depth_png, output_path, write_bytes, write_image
+from atdt.data.world_format import FORMAT, VERSION, read_info
 
 LABEL_KINDS = ("semantic", "depth", "normals")
 
@@ -46,8 +50,6 @@ def translate_image(generator, image: torch.Tensor, device) -> np.ndarray:
 
 
 def _encoded_labels(sample: dict, labels) -> dict[str, np.ndarray]:
-    from atdt.world.writer import encode_normals
-
     out = {}
     if "semantic" in labels:
         out["semantic"] = sample["semantic"].numpy().astype(np.uint8)  # ids 0..10 and 255
@@ -64,9 +66,6 @@ def _target(root: Path, split: str, kind: str, sid: str, suffix: str = ".png") -
 
 
 def _check_root(root: Path, info: dict) -> None:
-    from atdt.data.world import read_info
-    from atdt.world.writer import FORMAT
-
     path = root / "world.json"
     if path.is_file():
         old = read_info(path, FORMAT)
@@ -79,15 +78,10 @@ def write_b_like_a(generator, data_b: DataConfig, root, *, domain: str, splits: 
                    progress: bool = True) -> dict:
     """Translate every sample of ``splits`` of domain B into ``root``; returns
     {"root", "proxy" (folder or None), "splits": {split: count}, "labels": {split: [...]}}."""
-    from tqdm import tqdm
-
-    from atdt.data import load_dataset
-    from atdt.world.writer import FORMAT, VERSION
-
     root = Path(root)
     proxy = Path(f"{root}-proxy") if data_b.depth_root is not None else None
     generator = generator.to(device).eval()
-    datasets = {s: load_dataset(data_b.name, data_b.root, s, skip_bad=data_b.skip_bad, **data_b.options) for s in splits}
+    datasets = {s: open_split(data_b, s) for s in splits}  # every sample of each (that loads, with skip_bad)
     labels = {s: sorted(set(ds.labels) & set(LABEL_KINDS)) for s, ds in datasets.items()}
     first = next(iter(datasets.values()))[0]["image"]
     info = {"format": FORMAT, "version": VERSION, "domain": domain, "size": list(first.shape[-2:]),

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from atdt.data.io import write_image
 from atdt.metrics.appearance import appearance_distance, dataset_appearance
 
 THUMB = (16, 32)  # (H, W) of the thumbnails compared to find an A image like a translated one
@@ -40,18 +42,12 @@ def _uint8(image) -> np.ndarray:  # (3,H,W) in [0,1] -> HxWx3 uint8
 
 
 def _thumb(image: np.ndarray) -> np.ndarray:
-    import cv2
-
     return cv2.resize(image, THUMB[::-1], interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
 
 
 def contact_sheet(a, b, b_like_a, path, *, rows: int = 6, neighbours: int = 2, pool: int | None = 200) -> Path:
     """Write rows B | B like A | the ``neighbours`` A images (of the first ``pool``) whose
     downsampled pixels are nearest the translated image's; tiles at B's size (at most 256 high)."""
-    import cv2
-
-    from atdt.data.io import write_image
-
     pool_ids = range(len(a) if pool is None else min(pool, len(a)))
     a_images = [_uint8(a[i]["image"]) for i in pool_ids]
     a_thumbs = np.stack([_thumb(im) for im in a_images])  # (N, 16*32*3)

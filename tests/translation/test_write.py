@@ -10,7 +10,7 @@ import torch
 from atdt.config import DataConfig
 from atdt.data import load_dataset
 from atdt.data.io import write_image
-from atdt.translate.write import sample_id, write_b_like_a
+from atdt.translation.write import sample_id, write_b_like_a
 
 SPLITS = ["train", "val", "test"]
 

@@ -1,17 +1,22 @@
-"""The NETWORKS and METHODS tables: what each network's fingerprint hashes (pinned: a change would
-retrain every network already trained), dependency order, training on demand, and that a new
-network is one table entry."""
+"""The network types: what each network's fingerprint hashes (pinned: a change would retrain every
+network already trained), the split level keying G and not the task networks, and the
+translation type sharing `atdt translate`'s fingerprint."""
 
+import json
 from dataclasses import replace
-from types import SimpleNamespace
 
+import torch
+
+from atdt.cli import main
 from atdt.config import ExperimentConfig
-from atdt.engine import is_finished
-from atdt.engine.reuse import INPUTS, MARKER, fingerprint
-from atdt.method.methods import METHODS, networks_for
-from atdt.method.network_types import TYPES, Declared, NetworkType
-from atdt.method.networks import NETWORKS, Network, SeedRun, declare, declared_inputs, ensure_network, networks_needed
-from atdt.typed_config import from_dict
+from atdt.data import load_dataset
+from atdt.engine import evaluate, load_task_network, mean_focal
+from atdt.engine.reuse import fingerprint
+from atdt.method.network_types import declare, declared_inputs
+from atdt.presets import resolve_experiment
+from atdt.tasks import get_task
+from atdt.typed_config import from_dict, load_config
+from scores import same_scores
 
 CFG = from_dict(ExperimentConfig, {
     "task_source": "depth", "task_target": "semantic",
@@ -30,8 +35,9 @@ OPTIM_DEFAULTS = {"beta1": 0.9, "weight_decay": 0.0, "power": 0.9}
 
 
 def test_fingerprint_inputs_are_pinned():
-    """The inputs and fingerprints the runner had before NETWORKS existed: networks trained then
-    must still be found (checked against the run folders of runs/demo when the tables came in)."""
+    """The inputs and fingerprints of the runner's networks: networks trained with them must still be
+    found (N1, N2 and the Oracle: those of runs/demo since before NETWORKS existed; G's since its
+    split level entered its settings at every level, issue 25)."""
     fps = {}
     for name in ("n1", "n2", "oracle", "g"):
         fps[name] = fingerprint(declared_inputs(name, CFG, DATA, fps))
@@ -44,13 +50,14 @@ def test_fingerprint_inputs_are_pinned():
         "seed": 3, "precision": "32-true", "builds_on": []}
     assert declared_inputs("g", CFG, DATA, fps) == {
         "task": "transfer", "data": [DATA["a"]],
-        "network": {"layers": 6, "down": 1, "width": 32, "norm": "none", "activation": "elu", "cache_features": True},
+        "network": {"layers": 6, "down": 1, "width": 32, "norm": "none", "activation": "elu", "cache_features": True,
+                    "split_level": 4},
         "train": {**TRAIN_DEFAULTS, "steps": 10, "batch_size": 4, "flip": False, "photometric": False,
                   "optim": {**OPTIM_DEFAULTS, "lr": 0.001, "schedule": "constant"}},
         "seed": 3, "precision": "32-true", "builds_on": [fps["n1"], fps["n2"]]}
     assert declared_inputs("oracle", CFG, DATA, fps)["data"] == [DATA["b"]]
     assert fps == {"n1": "df8b9eaaa4f6322d", "n2": "a4804b706ea690a1", "oracle": "cac1fc73ca90c640",
-                   "g": "76040b8e6cddfc4a"}
+                   "g": "8af82400eb5197b7"}
 
 
 def _fingerprints(cfg, names=("n1", "n2", "oracle", "g")) -> dict:
@@ -100,61 +107,38 @@ def test_the_study_networks_have_their_own_fingerprints():
     assert multitask.labels_for("a") == ("depth", "semantic") and multitask.labels_for("b") == ("depth",)
 
 
-def test_the_study_methods_predict_through_the_right_networks():
-    """Separate N1: G on N1^B's encoder on B, N1^A's on A; separate encoders: E1^B / E1^A of one
-    network; No Transfer: the multi-task network's T2 (target) head."""
-    from atdt.networks import build_multitask_network, build_separate_encoder_network, build_task_network
-    from atdt.networks.transfer import TransferNetwork
-
-    network = CFG.network
-    nets = {"n1_a": build_task_network(network, 1), "n1_b": build_task_network(network, 1),
-            "n2": build_task_network(network, 11), "g_sep_n1": TransferNetwork(512, 512, width=8),
-            "n1_sepenc": build_separate_encoder_network(network, 1), "g_sepenc": TransferNetwork(512, 512, width=8),
-            "multitask": build_multitask_network(network, {"depth": 1, "semantic": 11})}
-    sep_n1, sep_enc = METHODS["atdt_separate_n1"], METHODS["atdt_separate_encoders"]
-    assert sep_n1.predictor(nets).e1 is nets["n1_b"].encoder and sep_n1.predictor_a(nets).e1 is nets["n1_a"].encoder
-    assert sep_n1.predictor(nets).g is nets["g_sep_n1"] and sep_n1.predictor(nets).d2 is nets["n2"].decoder
-    assert sep_enc.predictor(nets).e1 is nets["n1_sepenc"].encoder_for("b")
-    assert sep_enc.predictor_a(nets).e1 is nets["n1_sepenc"].encoder_for("a")
-    assert METHODS["no_transfer"].predictor(nets).decoder is nets["multitask"].decoders["semantic"]
-    assert METHODS["no_transfer"].predictor_a is None and METHODS["no_transfer"].on_a == ("no_transfer", "No Transfer")
+def _run(overrides, capsys):
+    assert main(["run", "tiny", *overrides]) == 0
+    return capsys.readouterr().out
 
 
-def test_networks_come_after_what_they_build_on():
-    assert networks_needed(["g"]) == ["n1", "n2", "g"]
-    assert networks_for(["baseline"]) == ["n2"]
-    assert networks_for(["oracle", "baseline"]) == ["n2", "oracle"]
-    assert networks_for(["atdt"]) == ["n1", "n2", "g"]
-    assert networks_for(["oracle", "atdt", "baseline"]) == ["n1", "n2", "oracle", "g"]
-    assert networks_for(["atdt_separate_n1"]) == ["n2", "n1_a", "n1_b", "g_sep_n1"]
-    assert networks_for(["atdt_separate_encoders", "no_transfer"]) == ["n2", "multitask", "n1_sepenc", "g_sepenc"]
-    for name, method in METHODS.items():
-        assert set(method.needs) <= set(NETWORKS), name
-    for name, net in NETWORKS.items():
-        assert list(NETWORKS).index(name) > max((list(NETWORKS).index(b) for b in net.builds_on), default=-1)
-
-
-def test_a_new_network_is_one_entry_trained_on_demand(tmp_path, monkeypatch):
-    """A network type and two entries added to the tables: asking for the second trains the first
-    before it, once, in their own folders, with the first's fingerprint among the second's inputs."""
-    trained = []
-
-    def train(net, run, builds_on, run_dir):
-        trained.append((run_dir.name, sorted(builds_on)))
-        return SimpleNamespace(name=run_dir.name)
-
-    def declare(net, cfg):
-        return Declared("toy", {"width": 1}, cfg.n2, net.settings, ())
-
-    monkeypatch.setitem(TYPES, "toy", NetworkType(declare, train))
-    monkeypatch.setitem(NETWORKS, "toy_a", Network("toy", domains=(), settings="n2", desc="toy a"))
-    monkeypatch.setitem(NETWORKS, "toy_b", Network("toy", domains=(), settings="n2", desc="toy b",
-                                                   builds_on=("toy_a",), folder="b"))
-    fabric = SimpleNamespace(is_global_zero=True, barrier=lambda: None, world_size=1)
-    run = SeedRun(CFG, tmp_path, fabric, print_fn=lambda m: None)
-    assert ensure_network("toy_b", run).name == "b"
-    assert ensure_network("toy_b", run).name == "b" and ensure_network("toy_a", run).name == "toy_a"
-    assert trained == [("toy_a", []), ("b", ["toy_a"])]  # each once, the input first
-    inputs = (tmp_path / "b" / INPUTS).read_text()
-    assert run.fingerprints["toy_a"] in inputs and (tmp_path / "b" / MARKER).read_text().strip() == run.fingerprints["toy_b"]
-    assert set(run.timings) == {"toy_a", "b"} and not is_finished(tmp_path / "b")
+def test_the_runner_adopts_the_translation_of_atdt_translate_and_rescales_depth(tiny_world, tiny_overrides, tmp_path,
+                                                                               capsys):
+    """The same data, settings, seed and precision: one fingerprint, so the experiment takes the
+    translation `atdt translate` trained. Depth of N2 on B like A is rescaled by f_B / f_A as on B."""
+    tiny = load_config(ExperimentConfig, resolve_experiment("tiny"), tiny_overrides).translate
+    settings = [f"network.{k}={getattr(tiny.network, k)}" for k in ("width", "blocks", "disc_width", "disc_layers")]
+    settings += [f"train.{k}={getattr(tiny.train, k)}" for k in ("steps", "log_every", "ckpt_every")]
+    translated = tmp_path / "runs" / "translate" / "tiny"
+    assert main(["translate", f"world:{tiny_world / 'clean'}", f"world:{tiny_world / 'camera'}",
+                 f"domain_b.depth_root={tiny_world / 'camera-proxy'}", *settings, "train.crop=[32,32]",
+                 "--out", str(translated), "--quiet"]) == 0
+    capsys.readouterr()
+    out = _run([*tiny_overrides, "task_source=semantic", "task_target=depth", "methods=[cyclegan]"], capsys)
+    assert f"translation: reused (same inputs as {translated})" in out
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    ckpt = "checkpoints/final.ckpt"
+    assert (seed / "translation" / ckpt).read_bytes() == (translated / ckpt).read_bytes()
+    like, theirs = (load_dataset("world", folder / "b_like_a", "test") for folder in (seed / "translation", translated))
+    assert all(torch.equal(like[i]["image"], theirs[i]["image"]) for i in range(len(like)))
+    results = json.loads((seed / "results.json").read_text())
+    a, b = load_dataset("world", tiny_world / "clean", "test"), load_dataset("world", tiny_world / "camera", "test")
+    ratio = mean_focal(b) / mean_focal(a)
+    assert ratio != 1.0 and results["depth_scale"] == ratio
+    n2, _, _ = load_task_network(seed / "n2")
+    depth = get_task("depth")
+    scores = results["methods"]["cyclegan"]
+    kw = {"device": "cpu", "progress": False}
+    assert same_scores(evaluate(n2.eval(), like, depth, depth_scale=ratio, **kw), scores)
+    assert not same_scores(evaluate(n2.eval(), like, depth, **kw), scores)  # rescaled, as on B
+    assert not same_scores(evaluate(n2.eval(), b, depth, depth_scale=ratio, **kw), scores)  # not B's own images

@@ -48,6 +48,9 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
                     for aid in ("none", "edges", "norm", "both")]),
     "tasks": (("baseline", "atdt", "oracle"), ("sem2normals", "semantic", "normals", "clean", "supp-fig4", "Sem. → Norm."),
               ("dep2normals", "depth", "normals", "clean", "supp-fig4", "Dep. → Norm.")),
+    "thin_classes": (("baseline", "oracle"),
+                     *[(f"dep2sem-skips-{s}-output_stride-{o}", "depth", "semantic", "clean", "thin",
+                        f"skips={s}, output_stride={o}") for s in ("false", "true") for o in (16, 8)]),
 }
 
 

@@ -73,7 +73,7 @@ class RuntimeConfig:
     devices: int = 1
     num_nodes: int = 1
     strategy: str = "auto"
-    precision: str = "32-true"  # "bf16-mixed": autocast, about 1.5-2x faster on CPUs with bf16 units
+    precision: str = "32-true"  # or "bf16-mixed", ...; "auto": bf16-mixed where the hardware has bf16 units (docs/training.md)
     channels_last: bool = False  # NHWC memory format for models and images (faster convolutions on CPU)
     # under DDP on GPUs: batch-norm statistics over the global batch (else each process's own,
     # the buffers kept being rank 0's); docs/training.md

@@ -17,8 +17,10 @@ from atdt.presets import experiments_dir
 from atdt.world.standard import COUNTS, DATA, SIZE, ensure_world_data
 
 DIRECTIONS = (("depth", "semantic", "dep2sem"), ("semantic", "depth", "sem2dep"))
-# the demo's time over the bare time of its task networks' steps (docs/performance.md)
-OVERHEAD = 1.6
+# the demo's time over the bare time of its task networks' steps: 1.68 on a 2-core AMD EPYC with
+# AVX-512 (9.9 min at 6.79 bare steps/s), 1.61 on a 2-core Intel Xeon with AMX (21.3 min at 3.04)
+# (docs/performance.md)
+OVERHEAD = 1.65
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def print_expected_time(configs) -> None:
+def print_expected_time(configs, seconds: float = 4.0) -> None:
     """The step rate of the demo's network on this machine, measured for a few seconds, and the
     time the demo should take from nothing at that rate: its task networks' steps cost
     ``OVERHEAD`` times their bare time once G, feature caching and evaluation are counted."""
     from atdt.engine.machine import describe_cpu, measure_step_rate
 
     first = configs[0]
-    rate = measure_step_rate(first.network, 11, batch_size=first.n1.batch_size, size=SIZE)
+    rate = measure_step_rate(first.network, 11, batch_size=first.n1.batch_size, size=SIZE, seconds=seconds)
     steps = sum(c.n1.steps + c.n2.steps + c.oracle.steps for c in configs)
     minutes = steps / rate * OVERHEAD / 60
     print(f"[demo] {describe_cpu()}: {rate:.2f} training steps/s of the demo's network; "

@@ -159,9 +159,14 @@ def _check_timm(problems: list, key: str, n: NetworkConfig) -> None:
             problems.append(f"{key}.pretrained: {err}")
 
 
+PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
+
+
 def check_runtime(problems: list, key: str, r: RuntimeConfig) -> None:
     positive(problems, f"{key}.devices", r.devices)
     positive(problems, f"{key}.num_nodes", r.num_nodes)
+    if r.precision not in PRECISIONS:
+        problems.append(f"{key}.precision: unknown {r.precision!r}; choose one of: {', '.join(PRECISIONS)}")
     if r.sync_batchnorm and r.accelerator == "cpu" and r.devices * r.num_nodes > 1:
         problems.append(f"{key}.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only; on CPU processes leave "
                         "it false (batch norm then keeps rank 0's statistics, docs/training.md)")
@@ -218,7 +223,7 @@ def validate_task_training(cfg: TaskTrainConfig) -> None:
     raise_problems(problems, "train-task config")
 
 
-TRANSLATE_PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
+TRANSLATE_PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed")
 
 
 def check_cyclegan(problems: list, prefix: str, n: CycleGANConfig, t: GANTrainConfig) -> None:

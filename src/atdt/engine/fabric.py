@@ -6,6 +6,8 @@ SLURM starts them all. Every process trains; rank 0 alone prints, writes and eva
 
 from __future__ import annotations
 
+import os
+
 import torch.distributed as dist
 
 from atdt.config import RuntimeConfig
@@ -33,7 +35,15 @@ def _silent(*args, **kwargs) -> None:
     pass
 
 
+def launched_worker() -> bool:
+    """Whether a distributed launch started this process as one other than rank 0 (RANK,
+    LOCAL_RANK or NODE_RANK set and not 0), before or after its process group exists."""
+    return any(os.environ.get(key, "0") not in ("", "0") for key in ("RANK", "LOCAL_RANK", "NODE_RANK"))
+
+
 def is_global_zero() -> bool:
     """Whether this process prints and writes: the only one, or rank 0 of the process group that
     ``make_fabric`` launched (for the command line, which prints what every process returns)."""
-    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank() == 0
+    return not launched_worker()

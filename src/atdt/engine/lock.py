@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from atdt.engine.fabric import launched_worker
+
 _HELD: dict[Path, int] = {}  # lock file -> nesting depth in this process
 # file systems without flock (some network mounts): the run goes ahead unlocked, with a warning
 _NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS)
@@ -41,10 +43,6 @@ def lock_path(folder) -> Path:
     ``./runs/x`` are one folder)."""
     folder = Path(folder).resolve()
     return folder.with_name(f".{folder.name}.lock")
-
-
-def _launched_worker() -> bool:
-    return any(os.environ.get(key, "0") not in ("", "0") for key in ("RANK", "LOCAL_RANK", "NODE_RANK"))
 
 
 def _holder(text: str) -> str:
@@ -109,7 +107,7 @@ def folder_lock(folder, *, wait: bool = False, print_fn: Callable = print) -> It
     """Hold the lock of ``folder`` (its parent folder made if missing) for the ``with`` block;
     released on any exit, exceptions and KeyboardInterrupt included. Raises FolderLocked while a
     live process holds it, unless ``wait``. Yields the lock file (None where no lock was taken)."""
-    if _launched_worker():
+    if launched_worker():
         yield None
         return
     path = lock_path(folder)

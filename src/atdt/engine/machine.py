@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from atdt.config import NetworkConfig
+from atdt.engine.fabric import is_global_zero
 from atdt.networks import build_task_network
 
 
@@ -67,10 +69,23 @@ def resolve_precision(precision: str, accelerator: str = "auto") -> str:
     any other value is returned as given."""
     if precision != "auto":
         return precision
-    import torch
-
     if accelerator in ("cuda", "gpu") or (accelerator == "auto" and torch.cuda.is_available()):
         return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
     if accelerator in ("cpu", "auto"):
         return "bf16-mixed" if native_bf16_cpu() else "32-true"
     return "32-true"  # mps and others: full precision
+
+
+def resolve_runtime(cfg, print_fn=print):
+    """``cfg`` (any config with a ``runtime`` block) with ``runtime.precision: auto`` resolved for
+    this machine (``resolve_precision``), said once through ``print_fn``: the resolved value is what
+    Fabric gets, what every run folder's config.yaml records and what the fingerprints hash, so a
+    network trained in bf16 is never taken for one trained in fp32."""
+    r = cfg.runtime
+    if r.precision != "auto":
+        return cfg
+    precision = resolve_precision(r.precision, r.accelerator)
+    if is_global_zero():
+        gpu = torch.cuda.is_available() and r.accelerator in ("auto", "cuda", "gpu")
+        print_fn(f"precision auto -> {precision} ({torch.cuda.get_device_name(0) if gpu else describe_cpu()})")
+    return replace(cfg, runtime=replace(r, precision=precision))

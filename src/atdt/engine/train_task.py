@@ -18,6 +18,7 @@ from atdt.engine.checkpoint import load_finished, network_to_build, stored_netwo
 from atdt.engine.evaluate import evaluate
 from atdt.engine.fabric import make_fabric, rank_zero
 from atdt.engine.loop import fit
+from atdt.engine.machine import resolve_runtime
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
 from atdt.engine.training_log import task_preview
 from atdt.networks import TaskNetwork, build_task_network
@@ -97,6 +98,7 @@ def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print) -> dict | Non
     split that carries the task's labels and write them to metrics.json. Returns the scores by
     ``<domain>/<split>`` on rank 0 (under DDP the other processes, started by ``make_fabric``, get None)."""
     run_dir = Path(run_dir)
+    cfg = resolve_runtime(cfg, print_fn)  # precision auto: what this machine computes natively
     task = get_task(cfg.task)
     datasets = [open_split(d, d.train_split, train=True) for d in cfg.domains]
     inputs = network_inputs(cfg.task, [data_key(d, ds) for d, ds in zip(cfg.domains, datasets)], cfg.network,

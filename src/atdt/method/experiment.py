@@ -17,13 +17,19 @@ from atdt.data.subset import first_n
 from atdt.engine import evaluate, make_fabric, mean_focal
 from atdt.engine.fabric import rank_zero
 from atdt.engine.lock import folder_lock
+from atdt.engine.machine import resolve_runtime
 from atdt.engine.reuse import evaluation_key
 from atdt.method.methods import METHODS, Evaluation, depth_scale, labels, networks_for
 from atdt.method.network_table import DERIVED
 from atdt.method.seed_run import SeedRun, ensure_network
 from atdt.method.validation import validate_experiment
 from atdt.report.figures import qualitative_figure
-from atdt.report.results import aggregate, stored_results, write_aggregate, write_seed_results
+from atdt.report.results import (
+    aggregate,
+    stored_results,
+    write_aggregate,
+    write_seed_results,
+)
 from atdt.tasks import get_task
 from atdt.typed_config import save_config, to_dict
 
@@ -128,6 +134,7 @@ def run_experiment(cfg: ExperimentConfig, print_fn=print, wait: bool = False) ->
     The folder is locked while the experiment runs (``atdt.engine.lock``): another run into it
     refuses, or with ``wait`` waits for this one to end."""
     validate_experiment(cfg)  # before anything trains or any folder is made
+    cfg = resolve_runtime(cfg, print_fn)  # precision auto: what this machine computes natively
     with folder_lock(Path(cfg.out) / cfg.name, wait=wait, print_fn=print_fn):
         return _run_seeds(cfg, print_fn)
 

@@ -19,6 +19,7 @@ from atdt.data import load_dataset, open_split
 from atdt.data.io import write_text
 from atdt.engine import make_fabric
 from atdt.engine.lock import folder_lock
+from atdt.engine.machine import resolve_runtime
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
 from atdt.translation.report import contact_sheet, distance_report, format_distances
 from atdt.translation.train import train_cyclegan
@@ -56,6 +57,7 @@ def run_translation(cfg: TranslationRunConfig, print_fn=print, wait: bool = Fals
     (``atdt.engine.lock``; ``wait``: wait for another run holding it). Returns
     {"run", "dataset", "proxy", "training", "distances", "contact_sheet"}."""
     validate_translation(cfg)
+    cfg = resolve_runtime(cfg, print_fn)  # precision auto: what this machine computes natively
     a_train, b_train = open_training(cfg)
     with folder_lock(cfg.out, wait=wait, print_fn=print_fn):
         fp = prepare_run(Path(cfg.out), translation_inputs(cfg, a_train, b_train), print_fn=print_fn)

@@ -140,6 +140,7 @@ class Metric:
     higher_is_better: bool
     decimals: int
     name: str = ""  # in charts and sentences, with its unit ("mIoU (%)"); default the header
+    table: bool = True  # a column of the paper's table layout; False: in the scores and study reports only
 
     @property
     def title(self) -> str:
@@ -187,7 +188,8 @@ TASKS: dict[str, Task] = {
         accumulator=_accumulator("semantic"),
         colourise=colourise_semantic,
         metrics=(*(Metric(f"iou.{c}", h, True, 2, f"IoU {c} (%)") for c, h in zip(CLASSES, SEMANTIC_HEADERS)),
-                 Metric("miou", "mIoU", True, 2, "mIoU (%)"), Metric("acc", "Acc", True, 2, "Acc (%)")),
+                 Metric("miou", "mIoU", True, 2, "mIoU (%)"), Metric("acc", "Acc", True, 2, "Acc (%)"),
+                 Metric("miou_thin", "Thin mIoU", True, 2, "thin-class mIoU (%)", table=False)),
         key_metrics=("miou", "acc"),
     ),
     "depth": Task(

@@ -20,6 +20,17 @@ def test_hand_computed_case_with_ignore_absent_and_fp_only_classes():
     assert math.isnan(s["iou"]["sky"])  # empty denominator: NaN, left out of the mean
     assert s["miou"] == pytest.approx((200 / 3 + 50 + 0) / 3)
     assert s["acc"] == pytest.approx(100 * 4 / 6)
+    assert s["miou_thin"] == 0.0  # of the thin classes only wall has a denominator
+
+
+def test_the_thin_class_mean_covers_walls_fence_person_poles_and_signs_only():
+    # wall (2) 1/2, fence (3) 1/1, pole (5) 0/1 (taken for road); road (0) and vegetation (6) are not thin
+    target = torch.tensor([[2, 2, 3, 5, 0, 0]])
+    pred = torch.tensor([[2, 6, 3, 0, 0, 0]])
+    s = semantic_scores([pred], [target])
+    assert s["iou"]["wall"] == pytest.approx(50.0) and s["iou"]["pole"] == 0.0 and math.isnan(s["iou"]["person"])
+    assert s["miou_thin"] == pytest.approx((50 + 100 + 0) / 3)
+    assert math.isnan(semantic_scores([torch.tensor([[0]])], [torch.tensor([[0]])])["miou_thin"])
 
 
 def test_out_of_range_prediction_counts_as_wrong():

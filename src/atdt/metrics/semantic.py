@@ -1,6 +1,7 @@
 """Semantic segmentation scores from one confusion matrix over the whole dataset
 (cityscapesScripts' pixel evaluation): IoU = TP / (TP + FP + FN) per class, mIoU over the
-classes with a non-empty denominator, pixel accuracy; all in percent, as the paper's tables."""
+classes with a non-empty denominator, pixel accuracy; all in percent, as the paper's tables. Beyond
+the paper: ``miou_thin``, the mean IoU of the thin classes (``THIN_CLASSES``) alone."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import math
 
 import torch
 
-from atdt.data.classes import CLASSES, IGNORE_INDEX, NUM_CLASSES
+from atdt.data.classes import CLASSES, IGNORE_INDEX, NUM_CLASSES, THIN_CLASSES
 
 
 class SemanticAccumulator:
@@ -53,10 +54,12 @@ class SemanticAccumulator:
             for c, name in enumerate(CLASSES[: self.num_classes])
         }
         valid = [v for v in iou.values() if not math.isnan(v)]
+        thin = [iou[c] for c in THIN_CLASSES if c in iou and not math.isnan(iou[c])]
         total = cm.sum().item()
         return {
             "iou": iou,
             "miou": sum(valid) / len(valid) if valid else math.nan,
+            "miou_thin": sum(thin) / len(thin) if thin else math.nan,
             "acc": 100.0 * tp.sum().item() / total if total else math.nan,
         }
 

@@ -23,7 +23,7 @@ def metric_value(scores: dict | None, key: str) -> float:
 
 
 def _cells(task: str, rows: list[tuple], bold_best: bool) -> tuple[list[str], list[list[str]]]:
-    cols = get_task(task).metrics
+    cols = [m for m in get_task(task).metrics if m.table]
     best = {}
     if bold_best and len(rows) > 1:
         for m in cols:

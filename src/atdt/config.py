@@ -107,6 +107,10 @@ class TransferConfig:
     train: TrainConfig = field(
         default_factory=lambda: TrainConfig(steps=1000, flip=False, photometric=False, optim=OptimConfig(lr=1e-5))
     )
+    # beyond the paper (its Sec. 6 future work), method atdt_multiscale: one G_k per shallower stage
+    # k = 1, 2, 3 of E that D2 reads through its skips, with these stride-2 layers (their maps are
+    # 4x, 2x the deepest one's side at output stride 16); the deepest stage's G is step 3's own
+    multiscale_down: tuple[int, ...] = (2, 2, 2)
 
 
 @dataclass(frozen=True)

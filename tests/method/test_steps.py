@@ -3,6 +3,7 @@ encoders, either way leaving the encoders untouched while the feature loss goes 
 predictor and the task networks of steps 1-2 on every architecture."""
 
 import itertools
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -92,3 +93,48 @@ def test_task_network_and_atdt_predictor(encoder, split, norm, skips):
     assert out.shape == (2, 11, *SIZE) and torch.isfinite(out).all()
     assert torch.allclose(out, expected, atol=1e-5)
     assert (predictor.e2_skips is not None) == (skips and split > 1)
+
+
+def test_multiscale_transfer_trains_one_g_per_shallower_stage_and_predicts_without_e2(tiny_overrides, tmp_path):
+    """atdt_multiscale on the tiny preset with skips: G_1..G_3 beside step 3's G, each mapping E1's
+    stage to E2's; its prediction is D2 over [G_k(E1_k(x))] and does not change with E2's weights."""
+    from atdt.cli import main
+    from atdt.engine import load_checkpoint, load_task_network
+    from atdt.method.methods import METHODS
+    from atdt.method.seed_run import SeedRun, ensure_network
+
+    steps = ["n1.steps=2", "n2.steps=2", "transfer.train.steps=4", "network.skips=true"]
+    assert main(["run", "tiny", *tiny_overrides, *steps, "methods=[atdt,atdt_multiscale]"]) == 0
+    seed = tmp_path / "runs" / "tiny" / "seed0"
+    results = json.loads((seed / "results.json").read_text())
+    assert {"atdt", "atdt_multiscale"} <= set(results["methods"]) and "atdt_multiscale" in results["on_domain_a"]
+    cfg = load_config(ExperimentConfig, resolve_experiment("tiny"), [*tiny_overrides, *steps])
+    n1, _, _ = load_task_network(seed / "n1")
+    n2, _, _ = load_task_network(seed / "n2")
+    gs = {}
+    for k, level in ((1, 0), (2, 1), (3, 2), (4, -1)):
+        folder = seed / ("transfer" if k == 4 else f"transfer_stages/stage{k}")
+        g = build_transfer(n1.encoder.out_channels[level], n2.encoder.out_channels[level], cfg.transfer,
+                           None if k == 4 else cfg.transfer.multiscale_down[k - 1])
+        g.load_state_dict(load_checkpoint(folder / "checkpoints" / "final.ckpt")["model"])
+        gs[k] = g.eval()
+    run = SeedRun(cfg, seed, make_fabric(cfg.runtime), print_fn=lambda m: None)
+    networks = {name: ensure_network(name, run) for name in ("n1", "g", "g_stages", "n2")}
+    multiscale, single = (METHODS[m].predictor(networks) for m in ("atdt_multiscale", "atdt"))
+    x = torch.rand(2, 3, 32, 64)
+    with torch.no_grad():
+        features = n1.encode(x)
+        manual = n2.decode([gs[k](features[k - 1]) for k in (1, 2, 3, 4)], (32, 64))
+        assert torch.allclose(multiscale(x), manual, atol=1e-5)
+        before = multiscale(x), single(x)
+        for p in networks["n2"].encoder.parameters():
+            p.add_(0.5)
+        # single-level AT/DT with skips reads E2's shallow stages on B; multi-scale reads none of E2
+        assert torch.allclose(multiscale(x), before[0]) and not torch.allclose(single(x), before[1], atol=1e-3)
+
+
+def test_multiscale_transfer_without_skips_is_refused(tiny_overrides, capsys):
+    from atdt.cli import main
+
+    assert main(["run", "tiny", *tiny_overrides, "methods=[atdt_multiscale]"]) == 2
+    assert "network.skips: multi-scale transfer (atdt_multiscale) needs D2 to read" in capsys.readouterr().err

@@ -15,14 +15,15 @@ from tqdm import tqdm
 
 
 @torch.no_grad()
-def deepest_features(encoder, images: torch.Tensor) -> torch.Tensor:
-    return encoder(images)[-1]  # (B, C, h, w): G maps the encoder's last feature map
+def stage_features(encoder, images: torch.Tensor, level: int = -1) -> torch.Tensor:
+    return encoder(images)[level]  # (B, C, h, w): G maps the encoder's last feature map (multi-scale: stage level + 1)
 
 
 @torch.no_grad()
 def cache_feature_pairs(e1, e2, dataset, *, device, batch_size: int = 16, flips: bool = True,
-                        progress: bool = True) -> FeaturePairs:
-    """Run both frozen encoders once over ``dataset`` (and its mirror images when ``flips``)."""
+                        progress: bool = True, level: int = -1) -> FeaturePairs:
+    """Run both frozen encoders once over ``dataset`` (and its mirror images when ``flips``),
+    keeping the feature maps of stage index ``level`` (-1: the deepest)."""
     e1.eval().to(device)
     e2.eval().to(device)
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=lambda s: torch.stack([x["image"] for x in s]))
@@ -30,8 +31,8 @@ def cache_feature_pairs(e1, e2, dataset, *, device, batch_size: int = 16, flips:
     for images in tqdm(loader, desc="cache E1/E2 features", unit="batch", file=sys.stderr, disable=not progress, leave=False):
         images = images.to(device)
         for view in ((images, images.flip(-1)) if flips else (images,)):
-            f1.append(deepest_features(e1, view).cpu())
-            f2.append(deepest_features(e2, view).cpu())
+            f1.append(stage_features(e1, view, level).cpu())
+            f2.append(stage_features(e2, view, level).cpu())
     return FeaturePairs(torch.cat(f1), torch.cat(f2))
 
 

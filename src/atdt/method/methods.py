@@ -18,7 +18,7 @@ from atdt.config import ExperimentConfig
 from atdt.method.network_table import DERIVED, head, makers, networks_needed
 from atdt.method.network_types import encoder_on
 from atdt.method.predictor import export_predictor
-from atdt.method.steps import feature_loss, step4_transfer
+from atdt.method.steps import feature_loss, step4_multiscale, step4_transfer
 from atdt.report.figures import tsne_figure
 from atdt.report.study import Names
 from atdt.tasks import Task
@@ -79,6 +79,10 @@ def _atdt_extras(networks: dict, ev: Evaluation) -> dict:
     return out
 
 
+def _atdt_multiscale(networks: dict):
+    return step4_multiscale(networks["n1"].encoder, networks["g"], networks["g_stages"], networks["n2"])
+
+
 def _atdt_cyclegan(networks: dict):
     return step4_transfer(networks["n1_cyclegan"].encoder, networks["g_cyclegan"], networks["n2"])
 
@@ -117,6 +121,9 @@ METHODS: dict[str, Method] = {
                                      predictor=_transfer_through("n1_sepenc", "g_sepenc", "b"),
                                      predictor_a=_transfer_through("n1_sepenc", "g_sepenc", "a"), rescale=True,
                                      on_a=("atdt_separate_encoders", "AT/DT (separate encoders)")),
+    # Beyond the paper (its Sec. 6 future work): D2 decodes G_k(E1_k(x_B)) at every stage it reads (the deepest through step 3's G)
+    "atdt_multiscale": Method("AT/DT multi-scale", needs=("n1", "g", "g_stages", "n2"), predictor=_atdt_multiscale,
+                              rescale=True, on_a=("atdt_multiscale", "AT/DT multi-scale")),
 }
 
 

@@ -67,6 +67,10 @@ NETWORKS: dict[str, Network] = {
     # Step 3 (Sec. 3.5): G from N1's deepest features to N2's, on A only, both encoders frozen
     "g": Network("transfer", domains=("a",), settings="transfer", desc="step 3: G on A", builds_on=("n1", "n2"),
                  folder="transfer"),
+    # Multi-scale transfer (beyond the paper, its Sec. 6 future work): G_k on A from N1's features
+    # at each shallower stage k that D2 reads to N2's, both encoders frozen; the deepest is g
+    "g_stages": Network("transfer_stages", domains=("a",), settings="transfer", desc="multi-scale: G_k on A",
+                        builds_on=("n1", "n2"), folder="transfer_stages"),
     # Shared vs non-shared N1 (Sec. 6.2, Tab. 5): N1^A and N1^B, each on one domain, N1's settings,
     # and G from N1^A's features to N2's on A (applied on B through N1^B's encoder)
     "n1_a": Network("task", task="source", domains=("a",), settings="n1", desc="separate N1: N1^A on A"),

@@ -19,7 +19,8 @@ from atdt.config import DataConfig, ExperimentConfig, NetworkConfig, TrainConfig
 from atdt.engine.reuse import MARKER, network_inputs
 from atdt.engine.train_variants import train_multitask_network, train_separate_encoder_network
 from atdt.method.network_table import NETWORKS, Network
-from atdt.method.steps import step1_train_n1, step2_train_n2, step3_train_transfer
+from atdt.method.steps import step1_train_n1, step2_train_n2, step3_multiscale, step3_train_transfer
+from atdt.networks.decoder import stages_read
 from atdt.networks.task_network import cut_at
 from atdt.networks.timm_encoder import is_timm
 from atdt.tasks import label_keys
@@ -156,7 +157,8 @@ def encoder_on(network, domain: str):
 
 
 def _declare_transfer(net: Network, cfg: ExperimentConfig, transfer) -> Declared:
-    layers = {k: v for k, v in to_dict(transfer).items() if k != "train"}  # G's settings, cache_features included
+    # G's settings, cache_features included (multiscale_down is the shallower G_k's: _declare_stages)
+    layers = {k: v for k, v in to_dict(transfer).items() if k not in ("train", "multiscale_down")}
     layers["split_level"] = cfg.network.split_level  # G maps the features where E1 and E2 end
     return Declared("transfer", layers, transfer.train, transfer, ())
 
@@ -176,6 +178,41 @@ def _train_transfer(net: Network, d: Declared, run, builds_on: dict, run_dir: Pa
     return step3_train_transfer(encoder_on(source, domain), encoder_on(target, domain), run.train_set(domain),
                                 transfer=d.settings, runtime=run.cfg.runtime, run_dir=run_dir, fabric=run.fabric,
                                 desc=net.desc)
+
+
+def shallow_stages(network: NetworkConfig) -> tuple[int, ...]:
+    """The stages of E above the deepest that D reads through its skips (none without skips)."""
+    return stages_read(network.split_level, len(network.decoder_channels), network.skips)[:-1]
+
+
+def _declare_stages(net: Network, cfg: ExperimentConfig, transfer) -> Declared:
+    layers = {k: v for k, v in to_dict(transfer).items() if k not in ("train", "down", "multiscale_down")}
+    stages = {k: transfer.multiscale_down[k - 1] for k in shallow_stages(cfg.network)
+              if k <= len(transfer.multiscale_down)}
+    return Declared("transfer_stages", {**layers, "split_level": cfg.network.split_level, "stages": stages},
+                    transfer.train, transfer, ())
+
+
+def _check_stages(net: Network, d: Declared, cfg: ExperimentConfig, problems: list) -> None:
+    _check_transfer(net, d, cfg, problems)
+    key, shallow = net.settings, shallow_stages(cfg.network)
+    if not shallow:
+        problems.append("network.skips: multi-scale transfer (atdt_multiscale) needs D2 to read E's shallower stages "
+                        "(network.skips=true, network.split_level >= 2); without them it is AT/DT")
+    if len(d.settings.multiscale_down) < max(shallow, default=0):
+        problems.append(f"{key}.multiscale_down: one value per shallower stage D2 reads ({', '.join(map(str, shallow))}), "
+                        f"got {list(d.settings.multiscale_down)}")
+    bad = [v for v in d.settings.multiscale_down if v not in (0, 1, 2)]
+    if bad:
+        problems.append(f"{key}.multiscale_down: G's stride-2 layers must be 0, 1 or 2, got {bad}")
+
+
+def _train_stages(net: Network, d: Declared, run, builds_on: dict, run_dir: Path):
+    source, target = (builds_on[name] for name in net.builds_on)
+    (domain,) = net.domains
+    return step3_multiscale(encoder_on(source, domain), encoder_on(target, domain), run.train_set(domain),
+                            stages=d.network["stages"], transfer=d.settings, runtime=run.cfg.runtime, run_dir=run_dir,
+                            fabric=run.fabric, desc=net.desc)
 
 
 # ----------------------------------------------------------------------------- the translation (Sec. 5.3)
@@ -239,6 +276,8 @@ TYPES: dict[str, NetworkType] = {
     "task": NetworkType(_declare_task, _check_train, _train_task),
     # G between two frozen encoders (step 3)
     "transfer": NetworkType(_declare_transfer, _check_transfer, _train_transfer),
+    # one G_k per shallower stage D2 reads (multi-scale AT/DT, beyond the paper)
+    "transfer_stages": NetworkType(_declare_stages, _check_stages, _train_stages),
     # CycleGAN between A and B, as `atdt translate`; makes B like A
     "translation": NetworkType(_declare_translation, _check_translation, _train_translation,
                                inputs=_translation_inputs, product=_b_like_a, check_data=_check_translation_crop),

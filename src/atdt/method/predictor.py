@@ -39,6 +39,23 @@ class ATDTPredictor(nn.Module):
         return self.d2([*skips, deepest], x.shape[-2:])
 
 
+class MultiscalePredictor(nn.Module):
+    """x (B, 3, H, W) -> raw T2 output through E1, one G_k per stage D2 reads, and D2: D2 decodes
+    [G_k(E1_k(x))] for those stages, shallow to deep (``gs``: {"<k>": G_k}, the deepest included),
+    so no feature of E2 enters the prediction (multi-scale AT/DT, ``step4_multiscale``)."""
+
+    def __init__(self, e1: nn.Module, gs: dict, d2: nn.Module):
+        super().__init__()
+        self.e1, self.d2 = e1, d2
+        self.gs = nn.ModuleDict(dict(sorted(gs.items(), key=lambda kv: int(kv[0]))))
+        self.depth_scale = 1.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = self.e1(x)  # [(B, c_k, h_k, w_k)], stage 1 first
+        transferred = [g(features[int(k) - 1]) for k, g in self.gs.items()]  # D2 indexes them from the deepest
+        return self.d2(transferred, x.shape[-2:])
+
+
 def skip_stages(n2) -> nn.Module | None:
     """The stages of N2's encoder that feed D2's skip connections (all but the deepest), or None."""
     encoder = n2.encoder

@@ -40,3 +40,10 @@ class Decoder(nn.Module):
                 x = torch.cat([x, F.interpolate(skip, size=x.shape[-2:], mode="bilinear", align_corners=False)], dim=1)
             x = block(x)
         return F.interpolate(self.predict(x), size=size, mode="bilinear", align_corners=False)  # (B, out, H, W)
+
+
+def stages_read(num_stages: int, num_blocks: int, skips: bool) -> tuple[int, ...]:
+    """The encoder stages (1 = shallowest) a Decoder with ``num_blocks`` upsampling blocks reads
+    from ``num_stages`` feature maps: the deepest, and with skips one more per block, deepest first."""
+    return tuple(range(max(1, num_stages - num_blocks) if skips else num_stages, num_stages + 1))
+

@@ -9,13 +9,18 @@ import time
 
 import pytest
 import torch
+from training_outcomes import (
+    FIXED_STEPS,
+    fell,
+    fixed_batch_data,
+    fixed_batch_train,
+    logged,
+)
 
 from atdt.config import NetworkConfig, OptimConfig, RuntimeConfig, TrainConfig
 from atdt.data import load_dataset
 from atdt.engine import NonFiniteLoss, load_checkpoint, make_fabric, train_task_network
 from atdt.engine.loop import fit
-from atdt.engine.training_log import log_row
-from training_outcomes import FIXED_STEPS, fell, fixed_batch_data, fixed_batch_train, logged
 
 NET = NetworkConfig(decoder_channels=(16, 16, 16))
 RUNTIME = RuntimeConfig(progress=False, accelerator="cpu")
@@ -97,52 +102,6 @@ def test_a_nan_loss_stops_the_run_with_a_clear_message(tmp_path):
             sampler=MixedSampler([4], 2), log_every=2, progress=False)
 
 
-def test_a_resumed_run_logs_every_step_once(tmp_path):
-    """Killed after logging past its last checkpoint, the resumed run logs those steps again:
-    train.csv must not hold them twice."""
-    from atdt.data.mixed import MixedSampler
-
-    class Data(torch.utils.data.Dataset):
-        def __len__(self):
-            return 4
-
-        def __getitem__(self, item):
-            return {"x": torch.ones(2)}
-
-    class Killed(Exception):
-        pass
-
-    calls = []
-
-    def dies_at_step_5(m, batch):
-        calls.append(1)
-        if len(calls) == 5:
-            raise Killed
-        return m(batch["x"]).pow(2).mean(), {}
-
-    def train(loss_fn):
-        torch.manual_seed(0)
-        fit(make_fabric(RUNTIME), torch.nn.Linear(2, 1), loss_fn, Data(), steps=6, batch_size=2, optim=OptimConfig(),
-            run_dir=tmp_path, sampler=MixedSampler([4], 2), log_every=1, ckpt_every=3, progress=False)
-
-    with pytest.raises(Killed):
-        train(dies_at_step_5)  # checkpoint at step 3, rows logged for steps 1-4
-    assert load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")["step"] == 3
-    train(lambda m, batch: (m(batch["x"]).pow(2).mean(), {}))
-    rows = list(csv.DictReader((tmp_path / "logs" / "train.csv").open()))
-    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5, 6]
-    seconds = [float(r["seconds"]) for r in rows]  # the resumed run counts on from its checkpoint
-    assert all(b >= a for a, b in zip(seconds, seconds[1:])) and seconds[-1] > 0
-
-
-def test_a_log_begun_with_other_columns_keeps_its_header(tmp_path):
-    path = tmp_path / "train.csv"
-    log_row(path, {"step": 1, "loss": 0.5})
-    log_row(path, {"step": 2, "loss": 0.4, "seconds": 3.0})
-    log_row(path, {"step": 3})
-    assert path.read_text().splitlines() == ["step,loss", "1,0.5", "2,0.4", "3,"]
-
-
 @pytest.mark.training_outcome
 def test_channels_last_trains_the_same_network(tiny_world, tmp_path):
     """NHWC is a memory layout, not a different model: same losses step by step (Adam turns
@@ -167,20 +126,6 @@ def test_loader_workers_feed_the_same_batches_across_epochs(tiny_world, tmp_path
     _train(tiny_world, tmp_path / "workers", steps=7, num_workers=2)
     main, workers = logged(tmp_path / "main"), logged(tmp_path / "workers")
     assert len(main) == 7 and all(abs(a - b) < 1e-5 for a, b in zip(main, workers))
-
-
-def test_a_link_planted_at_the_log_is_replaced_not_appended_through(tmp_path):
-    from atdt.engine.training_log import log_row
-
-    victim = tmp_path / "victim.txt"
-    victim.write_text("precious\n")
-    log = tmp_path / "logs" / "train.csv"
-    log.parent.mkdir()
-    log.symlink_to(victim)
-    log_row(log, {"step": 1, "loss": 0.5})
-    log_row(log, {"step": 2, "loss": 0.25})
-    assert victim.read_text() == "precious\n" and not log.is_symlink()
-    assert log.read_text().splitlines() == ["step,loss", "1,0.5", "2,0.25"]
 
 
 class TwoOptimisers:

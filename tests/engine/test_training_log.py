@@ -9,8 +9,9 @@ from tensorboard_events import read_events
 
 from atdt.config import NetworkConfig, OptimConfig, RuntimeConfig, TrainConfig
 from atdt.data import load_dataset
-from atdt.engine import make_fabric, train_task_network
+from atdt.engine import load_checkpoint, make_fabric, train_task_network
 from atdt.engine.loop import fit
+from atdt.engine.training_log import log_row
 
 RUNTIME = RuntimeConfig(progress=False, accelerator="cpu")
 
@@ -37,9 +38,9 @@ def test_a_task_network_logs_its_csv_values_and_predictions(tiny_world, tmp_path
     assert images == {f"predictions/world/{d}": [(2, 3 * 64, 32), (4, 3 * 64, 32)] for d in ("clean", "camera")}
 
 
-def test_a_resumed_run_has_each_step_once_in_its_events(tmp_path):
+def test_a_resumed_run_logs_each_step_once_in_the_csv_and_the_events(tmp_path):
     """Killed after logging past its checkpoint (step 3), the resumed run logs steps 4-6 again:
-    TensorBoard purges the killed run's steps after the checkpoint, as the CSV drops its rows."""
+    the CSV drops the killed run's rows after the checkpoint and TensorBoard purges its events."""
     from atdt.data.mixed import MixedSampler
 
     class Data(torch.utils.data.Dataset):
@@ -67,9 +68,34 @@ def test_a_resumed_run_has_each_step_once_in_its_events(tmp_path):
 
     with pytest.raises(Killed):
         train(dies_at_step_6)  # rows logged for steps 1-5
+    assert load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")["step"] == 3
     train(lambda m, batch: (m(batch["x"]).pow(2).mean(), {}))
+    rows = read_csv(tmp_path)
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5, 6]
+    seconds = [float(r["seconds"]) for r in rows]  # the resumed run counts on from its checkpoint
+    assert all(b >= a for a, b in zip(seconds, seconds[1:])) and seconds[-1] > 0
     scalars, _ = read_events(tmp_path)
     assert [step for step, _ in scalars["loss"]] == [1, 2, 3, 4, 5, 6]
     losses = [v for _, v in scalars["loss"]]
     assert min(losses[:3]) > 100 > max(losses[3:])  # steps 4-5 are the resumed run's
     assert losses == pytest.approx([float(r["loss"]) for r in read_csv(tmp_path)], rel=1e-6)
+
+
+def test_a_log_begun_with_other_columns_keeps_its_header(tmp_path):
+    path = tmp_path / "train.csv"
+    log_row(path, {"step": 1, "loss": 0.5})
+    log_row(path, {"step": 2, "loss": 0.4, "seconds": 3.0})
+    log_row(path, {"step": 3})
+    assert path.read_text().splitlines() == ["step,loss", "1,0.5", "2,0.4", "3,"]
+
+
+def test_a_link_planted_at_the_log_is_replaced_not_appended_through(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    log = tmp_path / "logs" / "train.csv"
+    log.parent.mkdir()
+    log.symlink_to(victim)
+    log_row(log, {"step": 1, "loss": 0.5})
+    log_row(log, {"step": 2, "loss": 0.25})
+    assert victim.read_text() == "precious\n" and not log.is_symlink()
+    assert log.read_text().splitlines() == ["step,loss", "1,0.5", "2,0.25"]

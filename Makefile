@@ -24,7 +24,7 @@ reproduce: $(STAMP)
 # the paper's other tables and studies (Tab. 3-6, Fig. 4, supp. Tab. 3-5, normals) and our ablation of
 # the training aids, one after the other -> docs/studies/<study>.md, its JSON and charts in
 # docs/studies/<study>/ (docs/studies.md); rerun to resume
-STUDIES := cyclegan no_transfer shared_n1 separate_encoders transfer_level tasks batch_norm auxiliary thin_classes
+STUDIES := cyclegan no_transfer shared_n1 separate_encoders transfer_level tasks batch_norm auxiliary thin_classes multiscale
 studies: $(STAMP)
 	for study in $(STUDIES); do $(BIN)/atdt study $$study --doc docs/studies/$$study.md || exit 1; done
 

@@ -48,6 +48,10 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
                     for aid in ("none", "edges", "norm", "both")]),
     "tasks": (("baseline", "atdt", "oracle"), ("sem2normals", "semantic", "normals", "clean", "supp-fig4", "Sem. → Norm."),
               ("dep2normals", "depth", "normals", "clean", "supp-fig4", "Dep. → Norm.")),
+    "multiscale": (("baseline", "atdt", "atdt_multiscale", "oracle"),
+                   ("dep2sem-vivid-clean", "depth", "semantic", "vivid", "tab1", "a"),
+                   ("dep2sem-vivid-camera", "depth", "semantic", "vivid", "tab1", "b"),
+                   ("dep2sem-clean-camera", "depth", "semantic", "clean", "tab1", "c")),
     "thin_classes": (("baseline", "oracle"),
                      *[(f"dep2sem-skips-{s}-output_stride-{o}", "depth", "semantic", "clean", "thin",
                         f"skips={s}, output_stride={o}") for s in ("false", "true") for o in (16, 8)]),
@@ -169,7 +173,8 @@ def test_a_shipped_study_loads_and_validates(name, tiny_world, tmp_path):
     assert got == expected
     for point, cfg in configs:
         assert cfg.methods == methods and cfg.name == f"{name}/{point.name}"
-        assert cfg.domain_b.root == "data/world/camera" and cfg.domain_b.depth_root == "data/world/camera-proxy"
+        b = cfg.domain_b.root.split("/")[-1]  # camera (B of every study but multiscale's first pair) or clean
+        assert b in ("camera", "clean") and cfg.domain_b.depth_root == ("data/world/camera-proxy" if b == "camera" else None)
         paper = PAPER_TABLES.get(point.table)
         if paper is not None:  # the paper's rows stand beside the point: same tasks, a setting it prints
             assert (cfg.task_source, cfg.task_target) == (paper.task_source, paper.task_target)

@@ -3,7 +3,7 @@ the paper's layout beside the paper's numbers, one chart per table, a JSON file 
 
 STUDY is a YAML file or a shipped study (experiments/studies/, docs/studies.md): reproduce, cyclegan,
 transfer_level, shared_n1, batch_norm, no_transfer, separate_encoders, tasks, auxiliary,
-thin_classes. Examples:
+thin_classes, multiscale. Examples:
   atdt study reproduce                      # the paper's Tab. 1-2 on the embedded world -> docs/results.md
   atdt study transfer_level                 # Fig. 4 -> runs/transfer_level/study.md, study.json, *.png
   atdt study reproduce seeds=0 n1.steps=50  # overrides apply to every point

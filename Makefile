@@ -21,8 +21,8 @@ demo: $(STAMP)
 reproduce: $(STAMP)
 	$(BIN)/atdt study reproduce
 
-# the paper's other tables and studies (Tab. 3-6, Fig. 4, supp. Tab. 3-5, normals) and our ablation of
-# the training aids, one after the other -> docs/studies/<study>.md, its JSON and charts in
+# the paper's other tables and studies (Tab. 3-6, Fig. 4, supp. Tab. 3-5, normals), our ablation of
+# the training aids, the thin-class sweep and multi-scale transfer, one after the other -> docs/studies/<study>.md, charts in
 # docs/studies/<study>/ (docs/studies.md); rerun to resume
 STUDIES := cyclegan no_transfer shared_n1 separate_encoders transfer_level tasks batch_norm auxiliary thin_classes multiscale
 studies: $(STAMP)

@@ -29,6 +29,7 @@ from PIL import Image
 from atdt.data.encodings import decode_normals
 from atdt.data.errors import DatasetError
 from atdt.data.files import FileDataset, Record
+from atdt.data.ids import read_split_list
 from atdt.data.io import read_ids, read_png16
 from atdt.data.labels import apply_label_map, class_ids, read_label_map
 
@@ -117,9 +118,7 @@ class FolderDataset(FileDataset):
         if not split_list.is_file():
             have = sorted(p.stem for p in (root / "splits").glob("*.txt"))
             raise FileNotFoundError(f"{root} has no split {split!r} (splits/{split}.txt; have: {', '.join(have) or 'none'})")
-        ids = [i for line in split_list.read_text().splitlines() if not line.lstrip().startswith("#") for i in line.split()]
-        if len(set(ids)) != len(ids):
-            raise DatasetError(split_list, f"ids listed twice: {sorted({i for i in ids if ids.count(i) > 1})[:10]}")
+        ids = read_split_list(split_list, comments=True)
         self.root, self.settings = root, read_settings(root)
         self.index = {kind: _index(root / kind, suffixes) for kind, suffixes in SUFFIXES.items()}
         present = {kind for kind in SUFFIXES if (root / kind).is_dir()}

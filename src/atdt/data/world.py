@@ -74,10 +74,15 @@ class WorldDataset(Dataset):
             sample[kind] = torch.from_numpy(label) if kind != "normals" else torch.from_numpy(label).permute(2, 0, 1).contiguous()
         return {**sample, "camera": self.camera(i), "name": self.names[i]}
 
-    def read_stereo(self, i: int):
+    def read_right(self, i: int):
+        """Sample i's right view (uint8 HxWx3); ValueError (not a DatasetError) when it has none."""
         if not self.stereo:
             raise ValueError(f"{self.domain} has no right views (a translated, monocular dataset)")
-        left, right = read_rgb(self._path("image", i)), read_rgb(self._path("right", i))
+        return read_rgb(self._path("right", i))
+
+    def read_stereo(self, i: int):
+        right = self.read_right(i)
+        left = read_rgb(self._path("image", i))
         if left.shape != right.shape:
             raise DatasetError(self._path("right", i), f"size {right.shape[:2]} differs from the left image's {left.shape[:2]}")
         return left, right, self.camera(i)

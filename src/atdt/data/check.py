@@ -22,7 +22,7 @@ from tqdm import tqdm
 from atdt.data import load_dataset
 from atdt.data.errors import DatasetError
 from atdt.data.subset import load_sample
-from atdt.tasks import NO_LABEL, TASKS
+from atdt.tasks import TASKS
 
 SPLITS = {"world": ("train", "val", "test"), "cityscapes": ("train", "val", "test"), "kitti": ("training", "testing"),
           "synthia": ("train", "val", "test"), "carla": ("train", "val", "test"), "filelist": ("train", "val", "test"),
@@ -79,7 +79,7 @@ class _Labels:
                 metric.update(sample[key][None], sample[key][None])
 
     def problems(self, where: str, loaded: int) -> list[str]:
-        return [f"{where}: no valid {key} label in any of its {loaded} loaded sample(s) ({NO_LABEL[key]}): nothing "
+        return [f"{where}: no valid {key} label in any of its {loaded} loaded sample(s) ({TASKS[key].no_label}): nothing "
                 "to train on or score" for key, metric in self.metrics.items() if metric.count == 0]
 
 

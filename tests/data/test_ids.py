@@ -62,8 +62,8 @@ def test_a_folder_split_list_is_checked_like_the_worlds(tmp_path):
         assert str(err.value).startswith(f"{listing}: ") and words in str(err.value)
     listing.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")  # a binary file: named, and not a missing split
     report = check_split("folder", root, "train", progress=False)
-    assert report.missing is None and report.bad == [f"{listing}: not a text file (a split list names one sample "
-                                                     "id a line)"] and not report.usable
+    assert report.missing is None and not report.usable
+    assert report.bad == [f"{listing}: not a text file (a split list names one sample id a line)"]
 
 
 @pytest.fixture

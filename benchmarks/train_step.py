@@ -7,9 +7,10 @@ matmul peak in the same precision (measured in the same run) that each loop reac
         [--encoder resnet18] [--output-stride 32] [--accelerator cpu] [--precision auto] [--channels-last]
         [--profile]
 
-``--precision auto`` (the default) is what atdt's presets resolve to on this machine: bf16-mixed
-on a CPU with native bf16 (AVX512_BF16 or AMX) or a bf16 GPU, 32-true elsewhere.
-``--profile`` adds torch.profiler's breakdown of one step of the bare loop by operator kind.
+``--precision auto`` (the default) is what ``runtime.precision=auto`` resolves to on this machine:
+bf16-mixed on a CPU with native bf16 (AVX512_BF16 or AMX) or a bf16 GPU, 32-true elsewhere.
+``--profile`` adds torch.profiler's breakdown of one step of the bare loop by operator kind, on
+the CPU (refused with ``--accelerator cuda``).
 
 On a GPU, the paper's network: --accelerator cuda --precision bf16-mixed --encoder resnet50
 --output-stride 8 --size 512x512 --batch 8 (the data sit in memory: compute alone, no decoding).
@@ -68,15 +69,13 @@ def bare(model, data, steps, batch, args):
     return steps / (time.perf_counter() - t0)
 
 
-def step_flops(model, data, batch, args) -> float:
+def step_flops(model, data, batch) -> float:
     """FLOPs of one training step (forward and backward) of the bare loop, as counted by torch."""
     from torch.utils.flop_counter import FlopCounterMode
 
     x, y = data.images[:batch], data.labels_[:batch]
-    with FlopCounterMode(display=False) as counter:
-        with torch.autocast("cpu" if args.accelerator == "cpu" else "cuda", dtype=torch.bfloat16,
-                            enabled=args.precision == "bf16-mixed"):
-            loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=255)
+    with FlopCounterMode(display=False) as counter:  # counted from shapes: the same in any precision
+        loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=255)
         loss.backward()
     model.zero_grad(set_to_none=True)
     return float(counter.get_total_flops())
@@ -101,7 +100,7 @@ def matmul_peak(args, n: int = 2048, seconds: float = 2.0) -> float:
 
 
 def profile(model, data, batch, args) -> None:
-    """One bare training step under torch.profiler: self CPU time by operator, top 15."""
+    """One bare training step on the CPU under torch.profiler: self CPU time by operator, top 15."""
     from torch.profiler import ProfilerActivity, profile as torch_profile
 
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -139,13 +138,15 @@ def main():
     parser.add_argument("--channels-last", action="store_true", help="NHWC memory format for model and images")
     parser.add_argument("--profile", action="store_true", help="torch.profiler's table of one bare step")
     args = parser.parse_args()
+    if args.profile and args.accelerator != "cpu":
+        parser.error("--profile breaks down a step on the CPU only: use it with --accelerator cpu")
     asked = args.precision
     args.precision = resolve_precision(args.precision, args.accelerator)
     h, w = (int(v) for v in args.size.split("x"))
     data = InMemory(args.batch * 8, h, w)
     torch.manual_seed(0)
     flops = step_flops(build_task_network(NetworkConfig(encoder=args.encoder, output_stride=args.output_stride), 11),
-                       data, args.batch, args)
+                       data, args.batch)
     peak = matmul_peak(args)
     results = {"bare": [], "ours": []}
     for _ in range(3):  # interleaved, best of three, so both see the same machine state

@@ -35,7 +35,10 @@ def _predictor_file(path):
 @pytest.mark.slow  # the dynamo exporter: tens of seconds on a loaded CPU
 def test_predictor_runs_in_onnxruntime_as_in_pytorch(tmp_path):
     model, task = load_predictor(_predictor_file(tmp_path / "atdt_predictor.pt"))
+    (tmp_path / "elsewhere.txt").write_text("not mine")
+    (tmp_path / "atdt.onnx").symlink_to(tmp_path / "elsewhere.txt")  # a link at the target: replaced, not written through
     path = export_onnx(model, task, tmp_path / "atdt.onnx", depth_scale=model.depth_scale)
+    assert not path.is_symlink() and (tmp_path / "elsewhere.txt").read_text() == "not mine"
     proto = onnx.load(path)
     dims = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
             for v in [*proto.graph.input, *proto.graph.output]}

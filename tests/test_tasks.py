@@ -65,6 +65,18 @@ def test_a_batch_without_a_labelled_pixel_gives_zero_and_zero_gradients(name):
     assert torch.equal(raw.grad, torch.zeros_like(raw))
 
 
+@pytest.mark.parametrize("name", list(TASKS))
+def test_a_tasks_fill_is_its_no_label_value_which_its_metrics_do_not_score(name):
+    from atdt.data.partial import fill_label
+
+    task = TASKS[name]
+    fill = fill_label(task.label_key, (4, 4))  # what a mixed batch holds where a domain lacks the label
+    assert fill.dtype == task.fill[1] and torch.equal(fill, NO_LABEL[name][0].to(fill.dtype))
+    metric = task.accumulator()
+    metric.update(fill[None], fill[None])
+    assert metric.count == 0 and task.no_label  # the words `data check` and evaluate use for it
+
+
 # ----------------------------------------------------------------------------- predictions
 
 

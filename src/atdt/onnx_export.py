@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from atdt.data.io import write_bytes
 from atdt.engine.evaluate import predict
 from atdt.tasks import Task
 
@@ -74,8 +75,9 @@ def export_onnx(model: nn.Module, task: Task, path, *, depth_scale: float = 1.0,
                         f"prediction: {PREDICTIONS.get(task.name, task.name)}",
         **{f"atdt.{k}": str(v) for k, v in (metadata or {}).items()},
     })
-    path.parent.mkdir(parents=True, exist_ok=True)
-    program.save(path, external_data=False)  # one file: the weights inside (ONNX allows up to 2 GB)
+    # one file, the weights inside (ONNX allows up to 2 GB), written atomically: program.save would
+    # write through a link planted at path and leave half a file when stopped
+    write_bytes(path, program.model_proto.SerializeToString())
     return path
 
 

@@ -162,6 +162,8 @@ class Task:
     colourise: Callable[..., np.ndarray]  # one prediction or label -> uint8 HxWx3
     metrics: tuple[Metric, ...]  # what its accumulator scores, in the paper's column order
     key_metrics: tuple[str, ...]  # the ones a summary shows, the first foremost
+    no_label: str  # a label without a pixel the metrics score (accumulator().count == 0), in words
+    fill: tuple[float, torch.dtype, tuple[int, ...]]  # "no label" (value, dtype, dims before H, W) (data.partial)
 
     @property
     def label_key(self) -> str:
@@ -191,6 +193,8 @@ TASKS: dict[str, Task] = {
                  Metric("miou", "mIoU", True, 2, "mIoU (%)"), Metric("acc", "Acc", True, 2, "Acc (%)"),
                  Metric("miou_thin", "Thin mIoU", True, 2, "thin-class mIoU (%)", table=False)),
         key_metrics=("miou", "acc"),
+        no_label="every pixel is 255 = ignore",
+        fill=(IGNORE_INDEX, torch.int64, ()),
     ),
     "depth": Task(
         name="depth",
@@ -204,6 +208,8 @@ TASKS: dict[str, Task] = {
                  Metric("rmse", "RMSE", False, 3, "RMSE (m)"), Metric("rmse_log", "RMSE log", False, 3),
                  Metric("d1", "δ1", True, 3), Metric("d2", "δ2", True, 3), Metric("d3", "δ3", True, 3)),
         key_metrics=("abs_rel", "d1"),
+        no_label=f"no depth between 0.001 and {MAX_DEPTH:g} m",
+        fill=(0.0, torch.float32, ()),
     ),
     "normals": Task(
         name="normals",
@@ -216,13 +222,10 @@ TASKS: dict[str, Task] = {
         metrics=(Metric("mean", "Mean", False, 2, "mean angle (°)"), Metric("median", "Median", False, 2, "median angle (°)"),
                  Metric("a11", "<11.25°", True, 2), Metric("a22", "<22.5°", True, 2), Metric("a30", "<30°", True, 2)),
         key_metrics=("mean", "a11"),
+        no_label="every normal is all-zero",
+        fill=(0.0, torch.float32, (3,)),
     ),
 }
-
-
-# a label without a single pixel the metrics score (``accumulator().count == 0``), in words
-NO_LABEL = {"semantic": "every pixel is 255 = ignore", "depth": f"no depth between 0.001 and {MAX_DEPTH:g} m",
-            "normals": "every normal is all-zero"}
 
 
 def label_keys(task: str) -> tuple[str, ...]:

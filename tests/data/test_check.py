@@ -181,11 +181,30 @@ def test_samples_listed_twice_are_found(world, tmp_path, capsys):
     write_image(tmp_path / "fl/l.png", np.zeros((2, 2, 3), np.uint8))
     write_image(tmp_path / "fl/s.png", np.full((2, 2), 5, np.uint8))
     (tmp_path / "fl/train.txt").write_text("l.png;;s.png\nl.png;;s.png\n")
-    found = _faults(check_dataset("filelist", tmp_path / "fl", "train", progress=False, semantic_encoding="ids"))
-    assert f"{tmp_path / 'fl/l.png'}: read by 2 samples" in found
+    words = f"{tmp_path / 'fl/train.txt'}: left image(s) listed more than once: {tmp_path / 'fl/l.png'}"
+    with pytest.raises(DatasetError) as err:  # the file list is refused like a split list
+        load_dataset("filelist", tmp_path / "fl", "train", semantic_encoding="ids")
+    assert str(err.value) == words
+    assert _faults(check_dataset("filelist", tmp_path / "fl", "train", progress=False, semantic_encoding="ids")) == words
+    capsys.readouterr()
     assert main(["data", "check", "filelist", str(tmp_path / "fl"), "--split", "train", "--quiet",
-                 "--option", "semantic_encoding=ids"]) == 1
-    assert "read by 2 samples" in capsys.readouterr().out
+                 "--option", "semantic_encoding=ids", "--skip-bad"]) == 1
+    assert "1 problem(s) that skipping cannot mend" in capsys.readouterr().out
+
+
+def test_problems_past_the_listed_ones_are_counted(tmp_path, capsys):
+    root = tmp_path / "mine"  # 13 images of one size, 12 of another: 12 problems, 10 of them listed
+    for k in range(25):
+        write_image(root / f"images/{k:02d}.png", np.zeros((2, 3, 3) if k < 13 else (3, 2, 3), np.uint8))
+    (root / "splits").mkdir()
+    (root / "splits/train.txt").write_text("".join(f"{k:02d}\n" for k in range(25)))
+    (report,) = check_dataset("folder", root, progress=False)
+    assert (report.problems, report.blocking, len(report.bad)) == (12, 12, 11)
+    assert report.bad[-1] == "... and 2 more like these"
+    assert main(["data", "check", "folder", str(root), "--quiet", "--skip-bad"]) == 1
+    out = capsys.readouterr().out
+    assert "train: 25 samples, 12 problem(s)" in out and "; 12 problem(s) that skipping cannot mend" in out
+    assert "; 0 other problem(s)" in out
 
 
 def test_a_sample_of_another_size_is_found(world):

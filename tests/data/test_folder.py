@@ -78,12 +78,10 @@ def test_only_the_kinds_that_exist_are_labels_and_a_folder_camera_serves_every_i
     assert load_dataset("folder", root, "test")[0]["camera"] == {"fx": 40.0, "fy": 40.0, "cx": 3.0, "cy": 2.0, "baseline": 0.0}
 
 
-def test_a_palettised_label_png_gives_its_indices(tmp_path):
+def _palettised(root, indices):
     from PIL import Image
 
-    root = tmp_path / "palette"
     write_image(root / "images/x.png", image(2, 3))
-    indices = np.array([[13, 15, 55], [27, 65, 13]], np.uint8)  # Mapillary's road, sidewalk, car, sky, unlabeled
     palette = Image.fromarray(indices, mode="P")
     palette.putpalette([v for i in range(256) for v in (i, 255 - i, 7)])
     (root / "semantic").mkdir()
@@ -91,7 +89,20 @@ def test_a_palettised_label_png_gives_its_indices(tmp_path):
     (root / "splits").mkdir()
     (root / "splits/val.txt").write_text("x\n")
     (root / "labels.yaml").write_text("13: road\n15: sidewalk\n55: vehicle\n27: sky\n65: ignore\n")
+    return root
+
+
+def test_a_palettised_label_png_gives_its_indices(tmp_path):
+    indices = np.array([[13, 15, 55], [27, 65, 13]], np.uint8)  # Mapillary's road, sidewalk, car, sky, unlabeled
+    root = _palettised(tmp_path / "palette", indices)
     assert load_dataset("folder", root, "val")[0]["semantic"].tolist() == [[0, 1, 7], [10, 255, 0]]
+
+
+def test_a_palettised_label_png_over_the_pixel_cap_is_refused_before_decoding(tmp_path, monkeypatch):
+    root = _palettised(tmp_path / "palette", np.full((4, 6), 13, np.uint8))  # 24 pixels, its image 6
+    monkeypatch.setenv("ATDT_MAX_IMAGE_PIXELS", "6")
+    with pytest.raises(DatasetError, match=r"semantic/x.png: image is 6x4 = 24 pixels, over the limit of 6"):
+        load_dataset("folder", root, "val")[0]
 
 
 def test_the_shipped_mapillary_map_names_its_66_classes(tmp_path):
@@ -108,6 +119,7 @@ def test_the_shipped_mapillary_map_names_its_66_classes(tmp_path):
     ("7: road\n", r"semantic/city/a.png: label values the label map does not name: \[0, 11, 21, 24, 26, 500\]"),
     ("7: street\n", "'street' is not a class; choose one of: road, sidewalk"),
     ("seven: road\n", "'seven' is not a label value"),
+    ("7: [road]\n", r"labels.yaml: 7: \['road'\] is not a class; choose one of"),
 ])
 def test_a_label_map_that_does_not_fit_is_named(tmp_path, labels, message):
     root = _folder(tmp_path / "mine", labels=labels)
@@ -122,6 +134,40 @@ def test_bad_settings_are_named(tmp_path):
         load_dataset("folder", _folder(tmp_path / "b", settings="depth_scale: 0\n"), "train")
     with pytest.raises(FileNotFoundError, match=r"no split 'val' \(splits/val.txt; have: train\)"):
         load_dataset("folder", tmp_path / "a", "val")
+
+
+@pytest.mark.parametrize(("camera", "words"), [
+    ('{fx: "40", fy: 40, cx: 3, cy: 2}', "camera fx is '40', not a number"),
+    ("{fx: 40, fy: true, cx: 3, cy: 2}", "camera fy is True, not a number"),
+    ("{fx: .nan, fy: 40, cx: 3, cy: 2}", "camera fx = nan: must be a finite number > 0"),
+    ("{fx: 40, fy: 40, cx: -3, cy: 2}", "camera cx = -3.0: must be a finite number >= 0"),
+    ("{fx: 0, fy: 0, cx: 3, cy: 2}", "camera fx = 0.0: must be a finite number > 0"),  # no camera: leave it out
+    ("{fx: 40, fy: 40, cx: 3}", "camera has no cy"),
+    ("[40, 40, 3, 2]", "camera must be a JSON object"),
+])
+def test_a_folder_camera_is_checked_as_the_folder_opens(tmp_path, camera, words):
+    root = _folder(tmp_path / "mine", settings=f"camera: {camera}\n")
+    with pytest.raises(DatasetError) as err:
+        load_dataset("folder", root, "train")  # before any sample is read
+    assert str(err.value).startswith(f"{root / 'folder.yaml'}: {words}")
+
+
+def test_a_camera_file_is_checked_by_the_rules_of_every_format(tmp_path):
+    root = _folder(tmp_path / "mine")
+    (root / "cameras/b.json").write_text('{"fx": 51, "fy": 51, "cx": 3, "cy": 2}')  # baseline: 0 by default
+    assert load_dataset("folder", root, "train")[1]["camera"]["baseline"] == 0.0
+    (root / "cameras/b.json").write_text('{"fx": "51", "fy": 51, "cx": 3, "cy": 2}')
+    with pytest.raises(DatasetError, match=r"cameras/b.json: camera fx is '51', not a number"):
+        load_dataset("folder", root, "train")[1]
+
+
+@pytest.mark.parametrize("name", ["folder.yaml", "labels.yaml", "cameras/b.json"])
+def test_a_binary_file_where_text_belongs_is_named(tmp_path, name):
+    root = _folder(tmp_path / "mine")
+    (root / name).write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(DatasetError) as err:
+        load_dataset("folder", root, "train")[1]
+    assert str(err.value).startswith(f"{root / name}: ")
 
 
 def test_data_check_names_missing_unpaired_and_wrong_files(tmp_path):

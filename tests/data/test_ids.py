@@ -6,13 +6,15 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from atdt.cli import main
 from atdt.data import load_dataset
+from atdt.data.check import check_split
 from atdt.data.errors import DatasetError
-from atdt.data.ids import check_id, leaves_folder
-from atdt.data.io import output_path
+from atdt.data.ids import check_id, leaves_folder, read_split_list
+from atdt.data.io import output_path, write_image
 
 ESCAPING = ["../../../escaped/pwn", "/tmp/escaped/pwn", "a/../../escaped", "..", ""]
 
@@ -33,6 +35,35 @@ def test_ids_that_leave_the_folder_are_refused_naming_the_list(tmp_path, value):
 @pytest.mark.parametrize("value", ["000001", "city/stem", "a/./b", "x..y"])
 def test_ids_below_the_folder_pass(value):
     assert not leaves_folder(value) and check_id(value, "list.txt") == value
+
+
+def test_split_lists_are_read_one_way(tmp_path):
+    path = tmp_path / "train.txt"
+    path.write_text("# my ids\na b\n  c\n")
+    assert read_split_list(path, comments=True) == ["a", "b", "c"]
+    path.write_text("a\nb a\n")
+    with pytest.raises(DatasetError, match=r"train.txt: sample id\(s\) listed more than once: a$"):
+        read_split_list(path)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(DatasetError, match="train.txt: not a text file"):
+        read_split_list(path)
+
+
+def test_a_folder_split_list_is_checked_like_the_worlds(tmp_path):
+    root = tmp_path / "mine"
+    write_image(root / "images/x.png", np.zeros((2, 2, 3), np.uint8))
+    (root / "splits").mkdir()
+    listing = root / "splits/train.txt"
+    for text, words in (("x\n../../escaped/pwn\n", "sample id '../../escaped/pwn' leaves the dataset's folder"),
+                        ("# ids\nx\nx\n", "sample id(s) listed more than once: x")):
+        listing.write_text(text)
+        with pytest.raises(DatasetError) as err:
+            load_dataset("folder", root, "train")
+        assert str(err.value).startswith(f"{listing}: ") and words in str(err.value)
+    listing.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")  # a binary file: named, and not a missing split
+    report = check_split("folder", root, "train", progress=False)
+    assert report.missing is None and not report.usable
+    assert report.bad == [f"{listing}: not a text file (a split list names one sample id a line)"]
 
 
 @pytest.fixture

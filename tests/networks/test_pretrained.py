@@ -74,6 +74,14 @@ def test_a_foreign_file_in_the_cache_and_a_norm_without_batch_statistics_are_ref
         build_encoder("resnet18", norm="group", pretrained="imagenet")
 
 
+def test_a_weight_file_of_the_user_that_does_not_load_is_named(tmp_path):
+    mine = tmp_path / "mine.pth"
+    mine.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError) as err:
+        build_encoder("resnet18", pretrained=str(mine))
+    assert str(err.value).startswith(f"network.pretrained={mine}: {mine} is not a readable weight file (")
+
+
 def test_a_failed_download_is_one_clear_line_of_the_cli(tiny_world, tmp_path):
     """Online but unreachable (a proxy that refuses at once): `atdt train-task` names the URL and the
     cache folder, exits 2, and shows no traceback."""

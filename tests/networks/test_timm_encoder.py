@@ -39,6 +39,14 @@ def test_the_stem_is_no_stage_and_first_shares_the_weights():
         assert all(torch.equal(a, b) for a, b in zip(head.eval()(x), encoder.eval()(x)[:2]))
 
 
+def test_stages_are_feature_indices_where_the_default_outputs_skip_a_feature():
+    encoder = build_encoder("timm:dla46_c")  # 6 features (reductions 1..32), by default out_indices 1..5
+    assert encoder.reductions == [4, 8, 16, 32] and encoder.out_channels == [64, 64, 128, 256]
+    with torch.no_grad():
+        features = encoder.eval()(torch.rand(1, 3, 64, 64))
+    assert [f.shape[1:] for f in features] == [(64, 16, 16), (64, 8, 8), (128, 4, 4), (256, 2, 2)]
+
+
 def test_unsupported_choices_are_refused_naming_the_key():
     problems = []
     check_network(problems, "network", NetworkConfig(encoder="timm:resnet10t", norm="group", split_level=5))
@@ -66,6 +74,24 @@ def test_pretrained_weights_load_from_a_local_file(tmp_path):
     encoder = build_encoder("timm:resnet10t", pretrained=str(tmp_path / "r10t.pth"))
     assert torch.equal(encoder.model.conv1[0].weight, reference.conv1[0].weight)
     assert torch.equal(encoder.model.layer4[0].conv2.weight, reference.layer4[0].conv2.weight)
+
+
+def test_a_local_weight_file_that_does_not_load_is_named(tmp_path):
+    mine = tmp_path / "r10t.pth"
+    mine.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError) as err:
+        build_encoder("timm:resnet10t", pretrained=str(mine))
+    assert str(err.value).startswith(f"network.pretrained={mine}: {mine} is not a readable weight file (")
+    with pytest.raises(FileNotFoundError, match=f"network.pretrained={tmp_path / 'gone.pth'}: no weight file at"):
+        build_encoder("timm:resnet10t", pretrained=str(tmp_path / "gone.pth"))
+
+
+def test_the_offline_switch_is_read_when_the_error_is_made(monkeypatch):
+    from atdt.networks.pretrained import timm_download_error
+
+    for value, words in (("1", "and downloads are off (HF_HUB_OFFLINE=1)"), ("0", "and the download failed (OSError)")):
+        monkeypatch.setenv("HF_HUB_OFFLINE", value)  # huggingface_hub's constant keeps its value from the import
+        assert words in str(timm_download_error("resnet10t.c3_in1k", "imagenet", OSError("no network")))
 
 
 def test_offline_without_the_weights_is_one_clear_line_of_the_cli(tiny_world, tmp_path):

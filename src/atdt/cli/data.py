@@ -75,11 +75,11 @@ def run(args) -> int:
         if r.missing:
             print(f"{r.split}: not available ({r.missing})")
             continue
-        status = "ok" if not r.bad else f"{len(r.bad)} problem(s)"
+        status = "ok" if not r.bad else f"{r.problems} problem(s)"
         print(f"{r.split}: {r.samples} samples, {status}")
         for line in r.bad:
             print(f"  {line}")
-        problems += len(r.bad)
+        problems += r.problems
     available = [r for r in reports if not r.missing]
     if not available:
         print(f"no split of {args.name} found under {args.root}")
@@ -89,7 +89,7 @@ def run(args) -> int:
         blocking = sum(r.blocking for r in available)
         print(f"{skipped} sample(s) that fail to load are left out of training with `skip_bad: true` in the domain's "
               f"config (e.g. domain_b.skip_bad=true); {blocking} problem(s) that skipping cannot mend (broken lists, "
-              f"samples listed twice, odd image sizes, no valid label); {problems - skipped - blocking} other "
+              f"ids listed twice, odd image sizes, no valid label); {problems - skipped - blocking} other "
               "problem(s) (unpaired files, stereo pairs, empty splits) are not read by training")
         return 0 if all(r.usable for r in available) else 1
     return 1 if problems else 0

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from atdt.data import load_dataset
 from atdt.data.errors import DatasetError
 from atdt.data.subset import load_sample
-from atdt.tasks import NO_LABEL, TASKS
+from atdt.tasks import TASKS
 
 SPLITS = {"world": ("train", "val", "test"), "cityscapes": ("train", "val", "test"), "kitti": ("training", "testing"),
           "synthia": ("train", "val", "test"), "carla": ("train", "val", "test"), "filelist": ("train", "val", "test"),
@@ -34,32 +34,27 @@ MORE = 10  # problems of one kind listed per split before "... and N more"
 class SplitReport:
     split: str
     samples: int = 0
-    bad: list[str] = field(default_factory=list)  # "path: problem"
+    bad: list[str] = field(default_factory=list)  # "path: problem", at most MORE blocking ones of a kind
     missing: str | None = None  # why the split could not be opened (it does not exist)
     bad_samples: int = 0  # samples that fail to load (what skip_bad leaves out of training)
     unpaired: list[str] = field(default_factory=list)  # the lines of bad about unpaired files
-    blocking: int = 0  # problems that skip_bad cannot leave out (duplicates, sizes, no valid label, bad lists)
+    blocking: int = 0  # problems that skip_bad cannot leave out (sizes, no valid label, bad lists)
+    problems: int = 0  # every problem found, those past MORE of a kind too
 
     @property
     def usable(self) -> bool:
         """Opened, at least one sample loads, and nothing but bad samples is wrong with what training reads."""
         return self.missing is None and self.samples > self.bad_samples and not self.blocking
 
-    def block(self, lines: list[str]) -> None:
+    def add(self, lines: list[str]) -> None:
         self.bad += lines
+        self.problems += len(lines)
+
+    def block(self, lines: list[str]) -> None:
+        """Problems skip_bad cannot leave out: each counted, at most MORE of them listed."""
+        self.bad += lines[:MORE] + ([f"... and {len(lines) - MORE} more like these"] if len(lines) > MORE else [])
+        self.problems += len(lines)
         self.blocking += len(lines)
-
-
-def _capped(lines: list[str]) -> list[str]:
-    return lines[:MORE] + ([f"... and {len(lines) - MORE} more like these"] if len(lines) > MORE else [])
-
-
-def _listed_twice(dataset) -> list[str]:
-    """Sample ids or image files listed more than once (a file list naming a file on two lines)."""
-    lines = [f"sample {name}: listed {n} times" for name, n in Counter(dataset.names).items() if n > 1]
-    images = Counter(dataset.files(i)[0] for i in range(len(dataset))) if hasattr(dataset, "files") else Counter()
-    lines += [f"{path}: read by {n} samples (the same image listed twice)" for path, n in images.items() if n > 1]
-    return _capped(lines)
 
 
 def _odd_sizes(sizes: dict[str, tuple[int, int]]) -> list[str]:
@@ -67,9 +62,8 @@ def _odd_sizes(sizes: dict[str, tuple[int, int]]) -> list[str]:
     if len(set(sizes.values())) < 2:
         return []
     (common, count), = Counter(sizes.values()).most_common(1)
-    return _capped([f"{name}: image size {h}x{w} differs from the split's {common[0]}x{common[1]} ({count} of "
-                    f"{len(sizes)} images); batches need one size"
-                    for name, (h, w) in sizes.items() if (h, w) != common])
+    return [f"{name}: image size {h}x{w} differs from the split's {common[0]}x{common[1]} ({count} of "
+            f"{len(sizes)} images); batches need one size" for name, (h, w) in sizes.items() if (h, w) != common]
 
 
 class _Labels:
@@ -85,7 +79,7 @@ class _Labels:
                 metric.update(sample[key][None], sample[key][None])
 
     def problems(self, where: str, loaded: int) -> list[str]:
-        return [f"{where}: no valid {key} label in any of its {loaded} loaded sample(s) ({NO_LABEL[key]}): nothing "
+        return [f"{where}: no valid {key} label in any of its {loaded} loaded sample(s) ({TASKS[key].no_label}): nothing "
                 "to train on or score" for key, metric in self.metrics.items() if metric.count == 0]
 
 
@@ -101,13 +95,12 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
         return report
     report.samples = len(dataset)
     if not len(dataset):
-        report.bad.append(f"{root}: split {split!r} is empty (no samples)")
-    report.block(_listed_twice(dataset))
+        report.add([f"{root}: split {split!r} is empty (no samples)"])
     stereo, sizes, labels = True, {}, _Labels(dataset.labels)
     for i in tqdm(range(len(dataset)), desc=f"check {split}", unit="img", file=sys.stderr, disable=not progress, leave=False):
         sample, problem = load_sample(dataset, i)
         if problem is not None:
-            report.bad.append(problem)
+            report.add([problem])
             report.bad_samples += 1
             continue
         image = str(dataset.files(i)[0]) if hasattr(dataset, "files") else dataset.names[i]
@@ -117,12 +110,12 @@ def check_split(name: str, root, split: str, progress: bool = True, **options) -
             try:
                 dataset.read_stereo(i)
             except DatasetError as err:
-                report.bad.append(str(err))
+                report.add([str(err)])
             except ValueError:
                 stereo = False  # the format has no right view
     if hasattr(dataset, "orphans"):
         report.unpaired = [f"{p}: no matching left image (unpaired file)" for p in dataset.orphans()]
-        report.bad += report.unpaired
+        report.add(report.unpaired)
     report.block(_odd_sizes(sizes))
     if sizes:
         report.block(labels.problems(f"{root}: split {split!r}", len(sizes)))
@@ -142,5 +135,6 @@ def check_dataset(name: str, root, split: str | None = None, progress: bool = Tr
         repeated = seen.intersection(r.unpaired)
         seen.update(r.unpaired)
         r.bad = [line for line in r.bad if line not in repeated]
+        r.problems -= len(repeated)
     return reports
 

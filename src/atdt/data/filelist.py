@@ -10,7 +10,7 @@ from pathlib import Path
 from atdt.data.encodings import rgb24_to_depth
 from atdt.data.errors import DatasetError
 from atdt.data.files import FileDataset, Record, strict_ids
-from atdt.data.ids import check_id
+from atdt.data.ids import check_id, refuse_repeats
 from atdt.data.io import decode_depth_png, read_image, read_png16, read_rgb
 from atdt.data.labels import class_ids
 
@@ -29,8 +29,12 @@ class FileListDataset(FileDataset):
         list_path = Path(list) if list else root / f"{split}.txt"
         if not list_path.is_file():
             raise FileNotFoundError(f"file list {list_path} does not exist")
+        try:
+            lines = list_path.read_text().splitlines()
+        except UnicodeDecodeError:
+            raise DatasetError(list_path, "not a text file (a file list names one sample a line)") from None
         records, labels = [], {"semantic", "depth"}
-        for n, line in enumerate(list_path.read_text().splitlines(), 1):
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             parts = line.strip().split(";")
@@ -43,6 +47,7 @@ class FileListDataset(FileDataset):
             if depth is None:
                 labels.discard("depth")
             records.append(Record(name=f"{split}/{n:06d}", image=left, right=right, semantic=semantic, depth=depth))
+        refuse_repeats((r.image for r in records if r.image is not None), list_path, "left image(s)")
         super().__init__(records, labels)
         self.semantic_encoding, self.depth_encoding, self.fx, self.baseline = semantic_encoding, depth_encoding, fx, baseline
 

@@ -100,13 +100,19 @@ class FileDataset(Dataset):
             sample["normals"] = torch.from_numpy(np.ascontiguousarray(arrays["normals"].transpose(2, 0, 1)).astype(np.float32))
         return sample
 
-    def read_stereo(self, i: int):
+    def read_right(self, i: int) -> np.ndarray:
+        """Sample i's right view (uint8 HxWx3); ValueError (not a DatasetError) when it has none."""
         record = self.records[i]
         if record.right is None:
             raise ValueError(f"{self.domain} sample {record.name} has no right image")
         if not record.right.is_file():
             raise DatasetError(record.right, "right image is missing (unpaired left image)")
-        left, right = read_rgb(record.image), read_rgb(record.right)
+        return read_rgb(record.right)
+
+    def read_stereo(self, i: int):
+        record = self.records[i]
+        right = self.read_right(i)
+        left = read_rgb(record.image)
         if left.shape != right.shape:
             raise DatasetError(record.right, f"size {right.shape[:2]} differs from the left image's {left.shape[:2]}")
         return left, right, self._camera(record, left.shape[:2])

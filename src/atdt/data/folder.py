@@ -12,6 +12,9 @@
     ROOT/folder.yaml              optional: domain (its name), depth_scale (default 256), camera
                                   (one for every image when there is no cameras/ folder)
 
+Cameras follow ``atdt.data.camera``'s rules (numbers, finite, not negative, a stated fx, fy > 0),
+with ``baseline`` optional (default 0).
+
 A label kind is carried when its folder exists; a sample whose file is missing then fails to load
 (``atdt data check folder ROOT`` lists them). Without any camera, fx = fy = 0 and baseline = 0:
 fine for semantics, but depth across domains and proxy depth need cameras.
@@ -26,17 +29,18 @@ import numpy as np
 import yaml
 from PIL import Image
 
+from atdt.data.camera import camera_values
 from atdt.data.encodings import decode_normals
 from atdt.data.errors import DatasetError
 from atdt.data.files import FileDataset, Record
-from atdt.data.io import read_ids, read_png16
+from atdt.data.ids import read_split_list
+from atdt.data.io import check_image_size, read_ids, read_png16
 from atdt.data.labels import apply_label_map, class_ids, read_label_map
 
 SUFFIXES = {"images": (".png", ".jpg", ".jpeg"), "right": (".png", ".jpg", ".jpeg"), "semantic": (".png",),
             "depth": (".png", ".npy"), "normals": (".png", ".npy"), "cameras": (".json",)}
 LABEL_FOLDERS = ("semantic", "depth", "normals")
 SETTINGS = ("domain", "depth_scale", "camera")  # the keys folder.yaml may hold
-CAMERA_KEYS = ("fx", "fy", "cx", "cy")  # and "baseline" (default 0: a monocular camera)
 
 
 def _index(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
@@ -63,34 +67,33 @@ def read_settings(root: Path) -> dict:
         settings = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
         raise DatasetError(path, f"not YAML ({err})") from None
+    except UnicodeDecodeError:
+        raise DatasetError(path, "not a text file (folder.yaml is YAML)") from None
     if not isinstance(settings, dict) or set(settings) - set(SETTINGS):
         raise DatasetError(path, f"keys must be among {', '.join(SETTINGS)}; got {settings!r}")
     scale = settings.get("depth_scale", 256)
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
         raise DatasetError(path, f"depth_scale must be a positive number (PNG value per metre), got {scale!r}")
-    if "camera" in settings:
-        settings["camera"] = camera_values(settings["camera"], path)
+    if "camera" in settings:  # it states the focal length: fx, fy > 0 (atdt.data.camera)
+        settings["camera"] = camera_values(_monocular_default(settings["camera"]), path)
     return settings
 
 
-def camera_values(meta, path) -> dict:
-    """fx, fy, cx, cy and baseline (default 0) as floats, else DatasetError naming the file."""
-    try:
-        return {**{k: float(meta[k]) for k in CAMERA_KEYS}, "baseline": float(meta.get("baseline", 0.0))}
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise DatasetError(path, "a camera needs numbers fx, fy, cx, cy (pixels) and optionally baseline (metres) "
-                                 f"({err!r})") from None
+def _monocular_default(meta):
+    """A camera of this format may leave out ``baseline``: 0, a monocular camera."""
+    return {"baseline": 0.0, **meta} if isinstance(meta, dict) else meta
 
 
 def read_label_values(path: Path) -> np.ndarray:
     """HxW label values: a palettised PNG gives its palette indices (Mapillary, PASCAL VOC), any
     other a single-channel 8/16-bit image."""
+    if not path.is_file():
+        raise DatasetError(path, "file is missing")
+    check_image_size(path)  # the pixel cap, from the header, before Pillow decodes a palettised image
     try:
         with Image.open(path) as image:
             if image.mode == "P":
                 return np.array(image)
-    except FileNotFoundError:
-        raise DatasetError(path, "file is missing") from None
     except OSError:
         pass  # read_ids names the problem
     return read_ids(path)
@@ -117,9 +120,7 @@ class FolderDataset(FileDataset):
         if not split_list.is_file():
             have = sorted(p.stem for p in (root / "splits").glob("*.txt"))
             raise FileNotFoundError(f"{root} has no split {split!r} (splits/{split}.txt; have: {', '.join(have) or 'none'})")
-        ids = [i for line in split_list.read_text().splitlines() if not line.lstrip().startswith("#") for i in line.split()]
-        if len(set(ids)) != len(ids):
-            raise DatasetError(split_list, f"ids listed twice: {sorted({i for i in ids if ids.count(i) > 1})[:10]}")
+        ids = read_split_list(split_list, comments=True)
         self.root, self.settings = root, read_settings(root)
         self.index = {kind: _index(root / kind, suffixes) for kind, suffixes in SUFFIXES.items()}
         present = {kind for kind in SUFFIXES if (root / kind).is_dir()}
@@ -140,11 +141,11 @@ class FolderDataset(FileDataset):
 
     def read_camera(self, record: Record, image_shape) -> dict:
         if isinstance(record.camera, Path):
-            try:
-                return camera_values(json.loads(record.camera.read_text()), record.camera)
+            try:  # checked by FileDataset._camera, naming the file
+                return _monocular_default(json.loads(record.camera.read_text()))
             except FileNotFoundError:
                 raise DatasetError(record.camera, "camera file is missing") from None
-            except json.JSONDecodeError as err:
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
                 raise DatasetError(record.camera, f"invalid JSON ({err})") from None
         if record.camera is not None:
             return record.camera

@@ -1,6 +1,9 @@
 """Files: images read with clear errors and a size cap checked on the header before decoding;
-every output written atomically (a killed writer or a full disk leaves no half file, a link at the
-target is replaced, never written through), inside the folder it belongs to."""
+every file atdt writes whole (images, arrays, JSON, YAML, checkpoints, ONNX models) written
+atomically (a killed writer or a full disk leaves no half file, a link at the target is replaced,
+never written through), and where a name comes from data, inside its output folder
+(``output_path``) and over none of the inputs (``check_outputs``). Logs that grow (train.csv,
+TensorBoard events) are appended to instead."""
 
 from __future__ import annotations
 

@@ -89,12 +89,14 @@ def read_label_map(path) -> np.ndarray:
         raise DatasetError(path, "label map is missing") from None
     except yaml.YAMLError as err:
         raise DatasetError(path, f"not YAML/JSON ({err})") from None
+    except UnicodeDecodeError:
+        raise DatasetError(path, "not a text file (a label map is YAML or JSON)") from None
     if not isinstance(mapping, dict) or not mapping:
         raise DatasetError(path, "a label map is a mapping of label values (0..65535) to class names")
     choices = {**{name: i for i, name in enumerate(CLASSES)}, "ignore": IGNORE_INDEX}
     table = np.full(65536, UNLISTED, np.int64)
     for key, name in mapping.items():
-        if name not in choices:
+        if not isinstance(name, str) or name not in choices:  # a list or a mapping would not even hash
             raise DatasetError(path, f"{key}: {name!r} is not a class; choose one of: {', '.join(choices)}")
         if key == "other":
             table[table == UNLISTED] = choices[name]  # values listed below or above override it

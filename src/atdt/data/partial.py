@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import torch
 
-from atdt.data.classes import IGNORE_INDEX
 from atdt.data.mixed import SideBySide, TrainingSet
-
-# label key -> (fill value, dtype, leading dims before (H, W)): the tasks' own "no label" values
-FILL = {
-    "semantic": (IGNORE_INDEX, torch.int64, ()),
-    "depth": (0.0, torch.float32, ()),
-    "normals": (0.0, torch.float32, (3,)),
-}
+from atdt.tasks import TASKS
 
 
 def fill_label(key: str, size: tuple[int, int]) -> torch.Tensor:
-    if key not in FILL:
-        raise ValueError(f"no fill value for label {key!r}; known labels: {', '.join(FILL)}")
-    value, dtype, lead = FILL[key]
+    """Label ``key``'s "no label" value (its task's ``fill``) over an image of ``size``."""
+    fills = {task.label_key: task.fill for task in TASKS.values()}
+    if key not in fills:
+        raise ValueError(f"no fill value for label {key!r}; known labels: {', '.join(fills)}")
+    value, dtype, lead = fills[key]
     return torch.full((*lead, *size), value, dtype=dtype)
 
 

@@ -27,6 +27,9 @@ class Selected(Dataset):
     def read_stereo(self, i: int):
         return self.dataset.read_stereo(self.indices[i])
 
+    def read_right(self, i: int):
+        return self.dataset.read_right(self.indices[i])
+
     def files(self, i: int):
         return self.dataset.files(self.indices[i])
 

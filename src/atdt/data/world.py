@@ -11,7 +11,7 @@ from torch.utils.data import Dataset
 from atdt.data.camera import camera_values
 from atdt.data.encodings import decode_normals
 from atdt.data.errors import DatasetError
-from atdt.data.ids import check_id
+from atdt.data.ids import read_split_list
 from atdt.data.io import decode_depth_png, read_ids, read_png16, read_rgb
 from atdt.data.labels import class_ids
 from atdt.data.world_format import FORMAT, LABELS, read_info
@@ -39,14 +39,7 @@ class WorldDataset(Dataset):
             have = sorted(p.stem for p in self.root.glob("*.txt"))
             raise FileNotFoundError(f"{self.root} has no split {split!r} (have: {', '.join(have) or 'none'})")
         self.split = split
-        try:
-            self.ids = [check_id(i, split_list) for i in split_list.read_text().split()]
-        except UnicodeDecodeError:
-            raise DatasetError(split_list, "not a text file (a split list names one sample id a line)") from None
-        twice = sorted({i for i in self.ids if self.ids.count(i) > 1}) if len(set(self.ids)) < len(self.ids) else []
-        if twice:  # one sample counted twice: training weights it double, proxy depth writes it once
-            raise DatasetError(split_list, f"sample id(s) listed more than once: {', '.join(twice[:10])}"
-                                           f"{' ...' if len(twice) > 10 else ''}")
+        self.ids = read_split_list(split_list)
         self.names = [f"{split}/{i}" for i in self.ids]
         self.domain = f"world/{info['domain']}"
         # a translated dataset (atdt translate) states its labels per split and has no right views
@@ -81,10 +74,15 @@ class WorldDataset(Dataset):
             sample[kind] = torch.from_numpy(label) if kind != "normals" else torch.from_numpy(label).permute(2, 0, 1).contiguous()
         return {**sample, "camera": self.camera(i), "name": self.names[i]}
 
-    def read_stereo(self, i: int):
+    def read_right(self, i: int):
+        """Sample i's right view (uint8 HxWx3); ValueError (not a DatasetError) when it has none."""
         if not self.stereo:
             raise ValueError(f"{self.domain} has no right views (a translated, monocular dataset)")
-        left, right = read_rgb(self._path("image", i)), read_rgb(self._path("right", i))
+        return read_rgb(self._path("right", i))
+
+    def read_stereo(self, i: int):
+        right = self.read_right(i)
+        left = read_rgb(self._path("image", i))
         if left.shape != right.shape:
             raise DatasetError(self._path("right", i), f"size {right.shape[:2]} differs from the left image's {left.shape[:2]}")
         return left, right, self.camera(i)

@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from atdt.tasks import NO_LABEL, Task
+from atdt.tasks import Task
 
 
 def default_device() -> torch.device:
@@ -71,7 +71,7 @@ def evaluate(predict_fn: Callable[[torch.Tensor], torch.Tensor], dataset, task: 
             metric.update(pred.cpu(), batch[task.label_key])
     if metric.count == 0:
         raise ValueError(f"{where}: none of its {len(dataset)} image(s) has a valid {task.label_key} label "
-                         f"({NO_LABEL[task.label_key]}), so there is nothing to score; `atdt data check` lists "
+                         f"({task.no_label}), so there is nothing to score; `atdt data check` lists "
                          "such splits")
     return metric.compute()
 

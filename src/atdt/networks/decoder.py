@@ -44,6 +44,7 @@ class Decoder(nn.Module):
 
 def stages_read(num_stages: int, num_blocks: int, skips: bool) -> tuple[int, ...]:
     """The encoder stages (1 = shallowest) a Decoder with ``num_blocks`` upsampling blocks reads
-    from ``num_stages`` feature maps: the deepest, and with skips one more per block, deepest first."""
+    from ``num_stages`` feature maps: the deepest, and with skips one more per block; in ascending
+    order, shallowest first (the deepest is the last)."""
     return tuple(range(max(1, num_stages - num_blocks) if skips else num_stages, num_stages + 1))
 

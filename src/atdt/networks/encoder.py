@@ -15,7 +15,7 @@ import torchvision
 from torch import nn
 
 from atdt.networks.norms import norm_layer
-from atdt.networks.pretrained import imagenet_version, torchvision_state_dict
+from atdt.networks.pretrained import imagenet_version, load_weight_file, torchvision_state_dict
 from atdt.networks.timm_encoder import PREFIX, TimmEncoder, build_timm_encoder, is_timm
 
 OUTPUT_STRIDES = {32: (False, False), 16: (False, True), 8: (True, True)}
@@ -54,7 +54,7 @@ def build_stages(name: str = "resnet18", *, output_stride: int = 32, norm: str =
         is_imagenet, version = imagenet_version(pretrained)
         # torchvision's ImageNet weights from the torch hub cache, or a weight file the user has on disk
         state = (torchvision_state_dict(ENCODERS[name], version) if is_imagenet
-                 else torch.load(Path(pretrained), map_location="cpu", weights_only=True))
+                 else load_weight_file(Path(pretrained), f"network.pretrained={pretrained}"))
         try:
             missing, unexpected = net.load_state_dict(state, strict=False)
         except RuntimeError as err:  # shape mismatches

@@ -31,8 +31,26 @@ def imagenet_version(pretrained: str | Path | None) -> tuple[bool, str | None]:
 
 
 def offline() -> bool:
-    # the Hugging Face hub's own reading of the variable (huggingface_hub.constants)
+    """The one reading of the offline switch atdt uses: the hub's (huggingface_hub.constants), but at
+    each call, where the hub's constant keeps the value the variable had when it was imported."""
     return os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
+
+
+def weight_file_error(what: str, file, err: Exception, hint: str = "") -> Exception:
+    """The clear error for a weight file that does not load, naming it: FileNotFoundError when it is
+    missing, else ValueError (a truncated or foreign file, or weights of another model)."""
+    if isinstance(err, FileNotFoundError):
+        return FileNotFoundError(f"{what}: no weight file at {file}")
+    # the type alone: torch's messages for a foreign pickle are paragraphs about weights_only
+    return ValueError(f"{what}: {file} is not a readable weight file ({type(err).__name__}){hint}")
+
+
+def load_weight_file(file, what: str, hint: str = "") -> dict[str, torch.Tensor]:
+    """``torch.load`` of a state dict (weights only), or ``weight_file_error``."""
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as err:  # unpickling, zip and torch's own errors: a bad file, whatever the type
+        raise weight_file_error(what, file, err, hint) from None
 
 
 def torchvision_weights(name: str, version: str | None):
@@ -51,12 +69,8 @@ def torchvision_state_dict(name: str, version: str | None) -> dict[str, torch.Te
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     file = cache / Path(urlparse(weights.url).path).name
     what = f"network.pretrained={IMAGENET}{':' + version if version else ''} ({name} {weights.name})"
-    if file.is_file():
-        try:
-            return torch.load(file, map_location="cpu", weights_only=True)
-        except Exception as err:  # a truncated or foreign file under the expected name
-            raise ValueError(f"{what}: {file} is not a readable weight file ({type(err).__name__}); delete it to "
-                             "download it again") from None
+    if file.is_file():  # a truncated or foreign file under the expected name is named
+        return load_weight_file(file, what, "; delete it to download it again")
     if offline():
         raise FileNotFoundError(f"{what}: {file.name} is not in the torch hub cache {cache} and downloads are off "
                                 f"(HF_HUB_OFFLINE=1); download it once online or copy {weights.url} there")
@@ -97,7 +111,7 @@ def timm_download_error(model_name: str, pretrained: str, err: Exception) -> Fil
     cfg = get_pretrained_cfg(model_name)
     repo = getattr(cfg, "hf_hub_id", None) or getattr(cfg, "url", None) or model_name
     folder = Path(constants.HF_HUB_CACHE) / ("models--" + str(repo).replace("/", "--"))
-    why = "downloads are off (HF_HUB_OFFLINE=1)" if constants.HF_HUB_OFFLINE else f"the download failed ({type(err).__name__})"
+    why = "downloads are off (HF_HUB_OFFLINE=1)" if offline() else f"the download failed ({type(err).__name__})"
     return FileNotFoundError(f"network.pretrained={pretrained}: timm's weights of {model_name} ({repo}) are not in "
                              f"the Hugging Face hub cache (no {folder}) and {why}; download them once online, or "
                              "give a local file: network.pretrained=/path/to/weights.pth")

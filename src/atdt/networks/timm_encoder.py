@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from atdt.networks.pretrained import timm_download_error, timm_pretrained
+from atdt.networks.pretrained import timm_download_error, timm_pretrained, weight_file_error
 
 PREFIX = "timm:"
 
@@ -56,7 +56,9 @@ def timm_stages(name: str, output_stride: int = 32) -> tuple[tuple[int, ...], tu
         what = f"output_stride={output_stride}" if output_stride != 32 else "features_only=True"
         raise ValueError(f"timm model {name} does not build with {what} ({str(err).strip()[:200]})") from None
     info = model.feature_info
-    stages = [(i, c, r) for i, (c, r) in enumerate(zip(info.channels(), info.reduction())) if r >= 4]
+    # out_indices: the feature indices of the default outputs, which skip the first feature(s) in
+    # some models (DLA: out_indices 1..5 of 6 features), so positions among them are no indices
+    stages = [(i, c, r) for i, c, r in zip(info.out_indices, info.channels(), info.reduction()) if r >= 4]
     if not stages:
         raise ValueError(f"timm model {name} has no feature maps at 1/4 of the image or below "
                          f"(reductions {info.reduction()}); choose a convolutional one")
@@ -95,9 +97,11 @@ def build_timm_encoder(name: str, *, output_stride: int = 32, split_level: int =
     try:
         model = timm.create_model(model_name, features_only=True, out_indices=indices[:split_level],
                                   **_stride_kwargs(output_stride), **kwargs)
-    except OSError as err:  # not in the Hugging Face cache and no download (offline, no network)
-        if not kwargs["pretrained"] or "pretrained_cfg_overlay" in kwargs:
-            raise
-        raise timm_download_error(model_name, str(pretrained), err) from None
+    except Exception as err:
+        if "pretrained_cfg_overlay" in kwargs:  # a local file: the model builds (timm_stages), the file did not load
+            raise weight_file_error(f"network.pretrained={pretrained}", pretrained, err) from None
+        if isinstance(err, OSError) and kwargs["pretrained"]:  # not in the Hugging Face cache, no download
+            raise timm_download_error(model_name, str(pretrained), err) from None
+        raise
     info = model.feature_info
     return TimmEncoder(model, info.channels(), info.reduction())

@@ -103,7 +103,6 @@ def aggregate(per_seed: list[dict], root: Path) -> dict:
 def write_aggregate(per_seed: list[dict], root: Path, labels: dict[str, str]) -> dict:
     """``aggregate`` into root/results.json|md."""
     agg = aggregate(per_seed, root)
-    Path(root).mkdir(parents=True, exist_ok=True)
     write_text(Path(root) / "results.json", json.dumps(agg, indent=2, default=float))
     write_text(Path(root) / "results.md", render_markdown(agg, labels, agg["std"], f"seed{per_seed[0]['seed']}/figures"))
     return agg

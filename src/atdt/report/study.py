@@ -108,7 +108,7 @@ def _with_std(mean: float, std: float, task: str, metric: str, signed: bool = Fa
     return _fmt(mean, task, metric, signed) + ("" if math.isnan(std) else f" ± {_fmt(std, task, metric)}")
 
 
-def _mean_std(p, method: str, metric: str, domain: str = "b", names: Names | None = None) -> tuple[float, float]:
+def _mean_std(p, method: str, metric: str, names: Names, domain: str = "b") -> tuple[float, float]:
     """A method's mean and std over seeds on B's test split, or on A's (its row there, ``names.on_a``)."""
     key, group = (method, "methods") if domain == "b" else (names.on_a.get(method), "on_domain_a")
     std = p.results.get("std", {}).get(group, {}).get(key)
@@ -174,7 +174,7 @@ def _summary(tables: dict, study, names: Names) -> list[str]:
         for p in pts:
             task = p.results["task_target"]
             metric = _metrics(study, task)[0]
-            cells = [_with_std(*_mean_std(p, m, metric), task, metric) if m in p.results["methods"] else "-"
+            cells = [_with_std(*_mean_std(p, m, metric, names), task, metric) if m in p.results["methods"] else "-"
                      for m in methods]
             if "atdt" in _compared(p):
                 b = beats_baseline(p.per_seed, task, metric)
@@ -200,7 +200,7 @@ def _chart(study, points: list, task: str, path: Path, title: str, names: Names)
                 if domain == "a" and m not in names.on_a:
                     continue
                 label = names.labels.get(m, m) + (f" on {DOMAINS[domain]}" if line else "")
-                pairs = [_mean_std(p, m, metric, domain, names) for p in points]
+                pairs = [_mean_std(p, m, metric, names, domain) for p in points]
                 series[label], groups[label] = ([v for v, _ in pairs], [s for _, s in pairs]), m
                 dashed += [label] if domain == "a" else []
         arrow = "higher is better" if TASKS[task].metric(metric).higher_is_better else "lower is better"

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from atdt.data.classes import CLASSES
 from atdt.data.encodings import decode_normals, encode_normals
-from atdt.data.io import encode_depth_png, output_path, read_image, write_bytes, write_image
+from atdt.data.io import decode_depth_png, encode_depth_png, output_path, read_image, write_bytes, write_image
 from atdt.data.world_format import FORMAT, VERSION, read_info
 from atdt.world.domains import get_domain
 from atdt.world.render import check_size, render
@@ -138,7 +138,7 @@ def write_contact_sheet(out: Path, split: str, ids: list[str]) -> Path:
     rows = []
     for sid in ids:
         d = out / split
-        depth = read_image(d / "depth" / f"{sid}.png").astype(np.float32) / 256.0
+        depth = decode_depth_png(read_image(d / "depth" / f"{sid}.png"))
         rows.append(np.concatenate([
             read_image(d / "image" / f"{sid}.png"),
             colourise_semantic(read_image(d / "semantic" / f"{sid}.png")),

@@ -17,7 +17,7 @@ LAYERS = [
     ("atdt.data",),  # datasets on disk: formats, label tables, files, transforms, mixed-domain batches
     ("atdt.typed_config", "atdt.presets"),  # configs from YAML and overrides; the shipped presets
     ("atdt.metrics",),  # accumulators
-    ("atdt.tasks", "atdt.auxiliary", "atdt.stereo", "atdt.data.check"),  # what a task learns and scores
+    ("atdt.tasks", "atdt.auxiliary", "atdt.stereo", "atdt.data.check", "atdt.data.partial"),  # what a task learns and scores
     ("atdt.world", "atdt.networks"),  # the embedded world (written in data's format); E, D, G, CycleGAN
     ("atdt.engine",),  # the training loop, evaluation, checkpoints, reuse, locks
     ("atdt.validate",),  # every value checked before anything trains

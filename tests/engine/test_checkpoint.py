@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from atdt.cli import main
-from atdt.engine.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from atdt.config import NetworkConfig
+from atdt.engine.checkpoint import (CheckpointError, final_checkpoint, is_finished, last_checkpoint, load_checkpoint,
+                                   network_to_build, save_checkpoint)
 from atdt.method.predictor import ATDTPredictor, export_predictor, load_predictor
 
 
@@ -15,6 +17,16 @@ def _real(tmp_path):
     path = tmp_path / "real.ckpt"
     save_checkpoint(path, {"model": torch.nn.Linear(64, 64).state_dict(), "step": 3})
     return path
+
+
+def test_a_training_under_way_keeps_last_ckpt_beside_final_ckpt(tmp_path):
+    """``last_checkpoint`` is where the loop resumes from: a network with one there is built
+    without its pretrained weights (the checkpoint holds every weight), and is not finished."""
+    assert last_checkpoint(tmp_path) == final_checkpoint(tmp_path).with_name("last.ckpt")
+    network = NetworkConfig(pretrained="imagenet")
+    assert network_to_build(network, tmp_path).pretrained == "imagenet"
+    save_checkpoint(last_checkpoint(tmp_path), {"model": {}, "step": 1})
+    assert network_to_build(network, tmp_path).pretrained is None and not is_finished(tmp_path)
 
 
 def _text(tmp_path):

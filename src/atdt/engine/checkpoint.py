@@ -36,8 +36,13 @@ class CheckpointError(ValueError):
 
 
 def final_checkpoint(run_dir) -> Path:
-    """Where a run folder keeps its finished network; ``last.ckpt`` beside it while training."""
+    """Where a run folder keeps its finished network; ``last_checkpoint`` beside it while training."""
     return Path(run_dir) / "checkpoints" / "final.ckpt"
+
+
+def last_checkpoint(run_dir) -> Path:
+    """Where a run folder keeps the latest state of a training under way, to resume from."""
+    return Path(run_dir) / "checkpoints" / "last.ckpt"
 
 
 def is_finished(run_dir) -> bool:
@@ -49,7 +54,7 @@ def network_to_build(network, run_dir):
     """The NetworkConfig to build a network of ``run_dir`` from: without its pretrained weights when
     the folder holds a checkpoint (finished, or to resume), which has every weight, so a reused or
     resumed network reads and downloads nothing."""
-    if network.pretrained is not None and (is_finished(run_dir) or final_checkpoint(run_dir).with_name("last.ckpt").is_file()):
+    if network.pretrained is not None and (is_finished(run_dir) or last_checkpoint(run_dir).is_file()):
         return replace(network, pretrained=None)
     return network
 

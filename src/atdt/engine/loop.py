@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from atdt.config import OptimConfig
-from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
+from atdt.engine.checkpoint import final_checkpoint, is_finished, last_checkpoint, load_checkpoint, save_checkpoint
 from atdt.engine.replicas import check_replicas, sync_buffers
 from atdt.engine.step import LossStep, TrainingStep
 from atdt.engine.training_log import TrainingLog, render_preview
@@ -99,7 +99,7 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
 
     run_dir = Path(run_dir)
     final_path = final_checkpoint(run_dir)
-    last_path = final_path.with_name("last.ckpt")
+    last_path = last_checkpoint(run_dir)
     if is_finished(run_dir):  # this network is trained: load and return
         payload = load_checkpoint(final_path)
         model.load_state_dict(payload["model"])

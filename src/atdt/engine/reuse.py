@@ -21,7 +21,7 @@ from pathlib import Path
 from atdt.config import DataConfig, RuntimeConfig, TrainConfig
 from atdt.data.io import write_text
 from atdt.data.manifest import data_manifest
-from atdt.engine.checkpoint import final_checkpoint, is_finished
+from atdt.engine.checkpoint import final_checkpoint, is_finished, last_checkpoint
 from atdt.typed_config import to_dict
 
 COSMETIC_TRAIN = ("log_every", "ckpt_every", "num_workers")  # how often we look, not what is learnt
@@ -116,7 +116,7 @@ def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, sea
         write_text(marker, fp + "\n")
     donor = adopt_finished(run_dir, fp, search_root) if primary and search_root is not None else None
     state = f"reused (same inputs as {donor})" if donor else "reused" if is_finished(run_dir) else (
-        "resuming" if final_checkpoint(run_dir).with_name("last.ckpt").is_file() else "training")
+        "resuming" if last_checkpoint(run_dir).is_file() else "training")
     print_fn(f"  {run_dir.name}: {state}")
     return fp
 

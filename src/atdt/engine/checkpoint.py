@@ -69,6 +69,13 @@ def save_checkpoint(path: str | Path, payload: dict, *, seal: bool = False) -> N
     write_bytes(path, buffer.getvalue())
 
 
+def hash_tensor(h, tensor: torch.Tensor, header: str) -> None:
+    """Feed the hash ``h`` (hashlib) ``header``, then the bytes of ``tensor`` (on the CPU, in
+    order): the one way atdt hashes a tensor, for sealed checkpoints and the DDP replica check."""
+    h.update(header.encode())
+    h.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().data)
+
+
 def payload_digest(payload: dict) -> str:
     """SHA-256 over everything a checkpoint holds but its ``digest``: plain values by type and
     repr, dict keys in a fixed order, tensors by dtype, shape and bytes."""
@@ -76,9 +83,7 @@ def payload_digest(payload: dict) -> str:
 
     def feed(value) -> None:
         if isinstance(value, torch.Tensor):
-            t = value.detach().cpu().contiguous()
-            h.update(f"T{t.dtype}{tuple(t.shape)}:".encode())
-            h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+            hash_tensor(h, value, f"T{value.dtype}{tuple(value.shape)}:")
         elif isinstance(value, dict):
             h.update(b"D%d:" % len(value))
             for key in sorted(value, key=repr):

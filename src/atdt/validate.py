@@ -167,7 +167,7 @@ def check_runtime(problems: list, key: str, r: RuntimeConfig) -> None:
     positive(problems, f"{key}.num_nodes", r.num_nodes)
     if r.precision not in PRECISIONS:
         problems.append(f"{key}.precision: unknown {r.precision!r}; choose one of: {', '.join(PRECISIONS)}")
-    if r.sync_batchnorm and r.accelerator == "cpu" and r.devices * r.num_nodes > 1:
+    if r.sync_batchnorm and r.accelerator == "cpu" and r.world_size > 1:
         problems.append(f"{key}.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only; on CPU processes leave "
                         "it false (batch norm then keeps rank 0's statistics, docs/training.md)")
 
@@ -216,8 +216,7 @@ def validate_task_training(cfg: TaskTrainConfig) -> None:
     check_network(problems, "network", cfg.network)
     check_runtime(problems, "runtime", cfg.runtime)
     check_seed(problems, "runtime.seed", cfg.runtime.seed)
-    world = max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
-    check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=world)
+    check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=cfg.runtime.world_size)
     for i, d in enumerate(cfg.domains):
         check_domain(problems, f"domains[{i}]", d, {"train_split": label_keys(cfg.task), "val_split": ()})
     raise_problems(problems, "train-task config")
@@ -239,7 +238,7 @@ def check_cyclegan(problems: list, prefix: str, n: CycleGANConfig, t: GANTrainCo
 
 
 def check_translation_runtime(problems: list, r: RuntimeConfig) -> None:
-    if r.devices * r.num_nodes != 1:
+    if r.world_size != 1:
         problems.append(f"runtime.devices: CycleGAN (translation) trains on one device only, got {r.devices} x "
                         f"{r.num_nodes} node(s); set runtime.devices=1 runtime.num_nodes=1")
     if r.precision not in TRANSLATE_PRECISIONS:

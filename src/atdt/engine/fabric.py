@@ -17,7 +17,7 @@ def make_fabric(runtime: RuntimeConfig):
     from lightning_fabric import Fabric
 
     strategy = runtime.strategy
-    if strategy == "auto" and runtime.devices * runtime.num_nodes > 1:
+    if strategy == "auto" and runtime.world_size > 1:
         strategy = "ddp"  # launches one process per device (gloo on CPU, NCCL on GPUs)
     fabric = Fabric(accelerator=runtime.accelerator, devices=runtime.devices, num_nodes=runtime.num_nodes,
                     strategy=strategy, precision=runtime.precision)

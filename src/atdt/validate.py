@@ -12,7 +12,6 @@ Relative paths resolve against the working directory; errors show the resolved p
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from atdt.networks.norms import NORMS
 from atdt.networks.pretrained import imagenet_version, timm_pretrained, torchvision_weights
 from atdt.networks.timm_encoder import PREFIX, is_timm, timm_stages
 from atdt.tasks import TASKS, label_keys
-from atdt.typed_config import ConfigError
+from atdt.typed_config import ConfigError, finite_positive
 
 SEED_LIMIT = 2**32  # numpy's seeds: 0 .. 2**32 - 1
 MAX_WORKERS = 256
@@ -48,7 +47,7 @@ def check_seed(problems: list, key: str, seed: int | None) -> None:
 
 
 def _rate(problems: list, key: str, lr: float) -> None:
-    if not (math.isfinite(lr) and lr > 0):
+    if not finite_positive(lr):
         problems.append(f"{key}: must be a finite number > 0, got {lr}")
 
 

@@ -8,22 +8,49 @@ from __future__ import annotations
 
 import os
 
+import torch
 import torch.distributed as dist
 
 from atdt.config import RuntimeConfig
 
 
 def make_fabric(runtime: RuntimeConfig):
+    """Fabric for ``runtime``, launched (under DDP the other processes start here) and seeded;
+    ``precision: auto`` becomes what this machine computes natively (``resolve_precision``)."""
     from lightning_fabric import Fabric
 
     strategy = runtime.strategy
     if strategy == "auto" and runtime.world_size > 1:
         strategy = "ddp"  # launches one process per device (gloo on CPU, NCCL on GPUs)
     fabric = Fabric(accelerator=runtime.accelerator, devices=runtime.devices, num_nodes=runtime.num_nodes,
-                    strategy=strategy, precision=runtime.precision)
+                    strategy=strategy, precision=resolve_precision(runtime.precision, runtime.accelerator))
     fabric.launch()
     fabric.seed_everything(runtime.seed, verbose=False)
     return fabric
+
+
+def on_cpu(accelerator: str) -> bool:
+    """Whether ``accelerator`` runs on the CPU: "cpu", or "auto" where torch finds no CUDA GPU."""
+    return accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())
+
+
+def native_bf16_cpu() -> bool:
+    """True where torch finds bf16 units on this CPU (AVX512_BF16 or AMX tiles)."""
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def resolve_precision(precision: str, accelerator: str = "auto") -> str:
+    """``precision`` as Lightning Fabric takes it: "auto" becomes "bf16-mixed" where the hardware
+    computes bf16 natively (a CUDA GPU that supports it; a CPU with AVX512_BF16 or AMX, as torch
+    reports them) and "32-true" elsewhere (on an AVX2-only CPU bf16 is emulated, 8-13x slower);
+    any other value is returned as given."""
+    if precision != "auto":
+        return precision
+    if accelerator in ("cuda", "gpu") or (accelerator == "auto" and torch.cuda.is_available()):
+        return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
+    if on_cpu(accelerator):
+        return "bf16-mixed" if native_bf16_cpu() else "32-true"
+    return "32-true"  # mps and others: full precision
 
 
 def rank_zero(fabric, print_fn=print):

@@ -15,6 +15,7 @@ from atdt.data.io import write_text
 from atdt.engine import make_fabric
 from atdt.engine.fabric import rank_zero
 from atdt.engine.lock import folder_lock
+from atdt.engine.machine import resolve_runtime
 from atdt.method.experiment import run_experiment
 from atdt.method.study_file import Point, Study, point_configs
 from atdt.method.validation import validate_experiment
@@ -68,6 +69,10 @@ def run_study(study: Study, extra_overrides=(), print_fn=print, wait: bool = Fal
     configs = point_configs(study, extra_overrides)
     for _, cfg in configs:  # every point, before the first trains: a bad value fails the whole study
         validate_experiment(cfg)
+    said: list[str] = []  # precision auto resolves alike for every point: said once per study
+    configs = [(point, resolve_runtime(cfg, said.append)) for point, cfg in configs]
+    for line in dict.fromkeys(said):
+        print_fn(line)
     _one_launch(study, configs)
     with folder_lock(Path(configs[0][1].out) / study.name, wait=wait, print_fn=print_fn):
         return _run_points(study, configs, print_fn, wait)

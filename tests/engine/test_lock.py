@@ -116,6 +116,35 @@ def test_workers_of_a_distributed_launch_run_under_their_launchers_lock(holder, 
         assert path is None
 
 
+PROBE = """
+import sys
+from atdt.engine.fabric import is_global_zero
+from atdt.engine.lock import FolderLocked, folder_lock
+try:
+    with folder_lock(sys.argv[1]) as path:
+        print("unlocked" if path is None else "held", is_global_zero())
+except FolderLocked:
+    print("refused", is_global_zero())
+"""
+
+
+def test_srun_tasks_other_than_the_first_run_under_the_first_ones_lock(holder, tmp_path):
+    """`srun python -m atdt run ...` sets only SLURM's variables before Fabric starts: every task
+    but the first is a worker, as Lightning's SLURMEnvironment will rank it, and takes no lock."""
+    folder = tmp_path / "run"
+    holder(folder)
+    env = {k: v for k, v in _env().items() if not k.startswith("SLURM_") and k not in ("RANK", "LOCAL_RANK", "NODE_RANK")}
+    cases = [({"SLURM_NTASKS": "2", "SLURM_PROCID": "1"}, "unlocked False"),  # srun's second task: rank 1 in Fabric
+             ({"SLURM_NTASKS": "2", "SLURM_PROCID": "0"}, "refused True"),  # its first task locks as a plain command
+             # a job named interactive is not srun's to Lightning: its processes are ranked otherwise
+             ({"SLURM_NTASKS": "2", "SLURM_PROCID": "1", "SLURM_JOB_NAME": "interactive"}, "refused True")]
+    probes = [subprocess.Popen([sys.executable, "-c", PROBE, str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**env, **slurm}) for slurm, _ in cases]
+    for probe, (slurm, expected) in zip(probes, cases):
+        out, err = probe.communicate(timeout=120)
+        assert out.strip() == expected, f"{slurm}: {err[-2000:]}"
+
+
 def test_run_and_translate_refuse_a_folder_another_process_writes(holder, tiny_overrides, tiny_world, tmp_path,
                                                                    capsys):
     proc = holder(tmp_path / "runs" / "tiny")

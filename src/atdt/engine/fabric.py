@@ -63,9 +63,24 @@ def _silent(*args, **kwargs) -> None:
 
 
 def launched_worker() -> bool:
-    """Whether a distributed launch started this process as one other than rank 0 (RANK,
-    LOCAL_RANK or NODE_RANK set and not 0), before or after its process group exists."""
-    return any(os.environ.get(key, "0") not in ("", "0") for key in ("RANK", "LOCAL_RANK", "NODE_RANK"))
+    """Whether a distributed launch started this process as one other than rank 0, before or
+    after its process group exists: RANK, LOCAL_RANK or NODE_RANK set and not 0 (torchrun, or
+    Fabric starting the other processes), or a task of ``srun`` other than the first (SLURM sets
+    only its own variables, which Lightning's SLURMEnvironment reads once Fabric starts)."""
+    if any(os.environ.get(key, "0") not in ("", "0") for key in ("RANK", "LOCAL_RANK", "NODE_RANK")):
+        return True
+    return _slurm_tasks() > 1 and os.environ.get("SLURM_PROCID", "0") not in ("", "0")
+
+
+def _slurm_tasks() -> int:
+    """The tasks ``srun`` started (SLURM_NTASKS), as Lightning's SLURMEnvironment counts them: 0
+    outside SLURM and in the interactive jobs it leaves alone (job name bash or interactive)."""
+    if os.environ.get("SLURM_JOB_NAME") in ("bash", "interactive"):
+        return 0
+    try:
+        return int(os.environ.get("SLURM_NTASKS", "0"))
+    except ValueError:
+        return 0
 
 
 def is_global_zero() -> bool:

@@ -1,5 +1,6 @@
-"""make_fabric's DDP: two processes on CPU (gloo) through the real command line: `atdt train-task`, `atdt run`
-(launched by Fabric, and as two torchrun nodes on this machine)."""
+"""make_fabric's DDP: two processes on CPU (gloo): rank 0's work and its errors reaching every process
+(rank_zero_result); through the real command line: `atdt train-task`, `atdt run` (launched by
+Fabric, and as two torchrun nodes on this machine)."""
 
 import json
 import re
@@ -7,6 +8,49 @@ import subprocess
 import sys
 
 import pytest
+
+
+# run by Fabric as two processes (it starts the second by running this file again)
+SCRIPT = r'''
+import json, sys
+from pathlib import Path
+
+import torch
+
+from atdt.config import RuntimeConfig
+from atdt.engine.fabric import make_fabric, rank_zero_result
+
+out = Path(sys.argv[1])
+fabric = make_fabric(RuntimeConfig(accelerator="cpu", devices=2, progress=False))
+rank = fabric.global_rank
+report = {"result": rank_zero_result(fabric, lambda: {"computed_on": fabric.global_rank})}
+
+
+def fails():
+    raise ValueError("split 'test' has no valid label")
+
+
+try:
+    rank_zero_result(fabric, fails)
+except Exception as err:
+    report["error"] = f"{type(err).__name__}: {err}"
+fabric.barrier()  # both went on, in step
+(out / f"rank{rank}.json").write_text(json.dumps(report))
+'''
+
+
+def test_rank_zeros_work_and_its_errors_reach_every_process(tmp_path):
+    """Rank 0 scores and writes alone: its result reaches the other process, and so does its
+    error, at once (else the other waits at the next collective for its 30-minute timeout)."""
+    script = tmp_path / "two.py"
+    script.write_text(SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert ranks[0]["result"] == ranks[1]["result"] == {"computed_on": 0}
+    assert ranks[0]["error"] == "ValueError: split 'test' has no valid label"
+    assert ranks[1]["error"] == "RankZeroFailed: rank 0 stopped: ValueError: split 'test' has no valid label"
 
 
 @pytest.mark.slow

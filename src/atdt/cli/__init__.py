@@ -92,9 +92,11 @@ def out_of_memory(err: RuntimeError) -> bool:
 def stops_a_run(err: RuntimeError) -> bool:
     """The RuntimeErrors that are a user's to act on, not bugs: a training whose loss became NaN
     (its message says what to change), a folder another run is writing, memory that a setting asks
-    too much of, and a symlink loop (which Python < 3.13 reports as a RuntimeError while
+    too much of, rank 0's error as the other DDP processes report it (rank 0 prints its own), and a symlink loop (which Python < 3.13 reports as a RuntimeError while
     resolving a path)."""
     loop, lock = sys.modules.get("atdt.engine.loop"), sys.modules.get("atdt.engine.lock")
+    fabric = sys.modules.get("atdt.engine.fabric")
     return (str(err).startswith("Symlink loop from") or out_of_memory(err)
             or (loop is not None and isinstance(err, loop.NonFiniteLoss))
-            or (lock is not None and isinstance(err, lock.FolderLocked)))
+            or (lock is not None and isinstance(err, lock.FolderLocked))
+            or (fabric is not None and isinstance(err, fabric.RankZeroFailed)))

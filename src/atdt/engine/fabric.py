@@ -2,7 +2,8 @@
 
 Under DDP (``runtime.devices`` x ``runtime.num_nodes`` > 1) every process runs the same command:
 Fabric starts the others by running it again (one machine) or a launcher such as torchrun or
-SLURM starts them all. Every process trains; rank 0 alone prints, writes and evaluates."""
+SLURM starts them all. Every process trains; rank 0 alone prints, writes and evaluates, the others waiting for its
+result (``rank_zero_result``), so that an error there stops every process."""
 
 from __future__ import annotations
 
@@ -51,6 +52,36 @@ def resolve_precision(precision: str, accelerator: str = "auto") -> str:
     if on_cpu(accelerator):
         return "bf16-mixed" if native_bf16_cpu() else "32-true"
     return "32-true"  # mps and others: full precision
+
+
+class RankZeroFailed(RuntimeError):
+    """What every process but rank 0 raises when rank 0's share of the work failed."""
+
+
+def rank_zero_result(fabric, fn):
+    """``fn()`` run on rank 0 alone (scoring, writing files), its result returned on every process.
+    If it raises, rank 0 raises that error and every other process RankZeroFailed naming it, at
+    once: without this they would wait at the next collective until its timeout (30 minutes)."""
+    if fabric.world_size == 1:
+        return fn()
+    if not fabric.is_global_zero:
+        ok, value = fabric.broadcast(None)
+        if not ok:
+            raise RankZeroFailed(f"rank 0 stopped: {value}")
+        return value
+    try:
+        result = fn()
+    except Exception as err:
+        _tell_failure(fabric, err)
+        raise
+    return fabric.broadcast((True, result))[1]
+
+
+def _tell_failure(fabric, err: Exception) -> None:
+    try:
+        fabric.broadcast((False, f"{type(err).__name__}: {err}"))
+    except Exception:  # a broken process group: rank 0's own error is the one to report
+        pass
 
 
 def rank_zero(fabric, print_fn=print):

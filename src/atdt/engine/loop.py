@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 
 from atdt.config import OptimConfig
 from atdt.engine.checkpoint import final_checkpoint, is_finished, last_checkpoint, load_checkpoint, save_checkpoint
+from atdt.engine.fabric import rank_zero_result
 from atdt.engine.replicas import check_replicas, sync_buffers
 from atdt.engine.step import LossStep, TrainingStep
 from atdt.engine.training_log import TrainingLog, render_preview
@@ -104,9 +105,8 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
         payload = load_checkpoint(final_path)
         model.load_state_dict(payload["model"])
         return payload["summary"]
-    if config is not None and fabric.is_global_zero:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        save_config(config, run_dir / "config.yaml")
+    if config is not None:
+        rank_zero_result(fabric, lambda: save_config(config, run_dir / "config.yaml"))
 
     if sync_batchnorm and fabric.world_size > 1:
         if fabric.device.type != "cuda":
@@ -156,7 +156,7 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
                 bar.set_postfix({step.loss_name: f"{loss_value:.4f}"})
             bar.update()
             if k % ckpt_every == 0 and k < steps:
-                if fabric.is_global_zero:
+                def save_last(k=k):
                     if preview is not None:
                         log.images(render_preview(preview, raw_model, fabric), k)
                     save_checkpoint(last_path, {
@@ -164,7 +164,8 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
                         **{n: s.state_dict() for n, s in schedulers.items()}, **step.state_dict(), "step": k,
                         "rng": torch.get_rng_state(), "seconds": elapsed + time.perf_counter() - start,
                     })
-                fabric.barrier()
+
+                rank_zero_result(fabric, save_last)  # the others wait; a failure (a full disk) stops them all
             if k >= steps:
                 break
     bar.close()
@@ -173,7 +174,7 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
         sync_buffers(fabric, raw_model)
     summary = {"steps": steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
                "checkpoint": str(final_path)}
-    if fabric.is_global_zero:
+    def save_final():
         if preview is not None:
             log.images(render_preview(preview, raw_model, fabric), steps)
         log.close()
@@ -181,5 +182,6 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
                                      "config": to_dict(config) if config is not None else None,
                                      "summary": summary}, seal=True)
         last_path.unlink(missing_ok=True)
-    fabric.barrier()
+
+    rank_zero_result(fabric, save_final)
     return summary

@@ -85,19 +85,19 @@ def _aside(run_dir: Path, tag: str) -> Path:
     return target
 
 
-def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, search_root=None) -> str:
+def prepare_run(run_dir, inputs: dict, print_fn=print, search_root=None) -> str:
     """Make ``run_dir`` hold the network of ``inputs``: keep it if the fingerprint matches (a
     finished network is reused, an unfinished one resumes), else move the old folder aside to
     ``<name>.<old fingerprint>`` and restore ``<name>.<new fingerprint>`` if one exists.
     With ``search_root``, a network with this fingerprint finished anywhere below it is adopted
-    (``adopt_finished``). Only the ``primary`` process (rank 0) touches the disk. Returns the
-    fingerprint."""
+    (``adopt_finished``). Under DDP rank 0 alone calls it (``atdt.engine.fabric.rank_zero_result``).
+    Returns the fingerprint."""
     run_dir = Path(run_dir)
     fp = fingerprint(inputs)
     marker = run_dir / MARKER
     old = marker.read_text().strip() if marker.is_file() else None
     trained = (run_dir / "checkpoints").is_dir()
-    if primary and old != fp and (old is not None or trained):
+    if old != fp and (old is not None or trained):
         try:
             previous = json.loads((run_dir / INPUTS).read_text())
         except (OSError, ValueError):
@@ -110,11 +110,11 @@ def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, sea
         if (keep / MARKER).is_file() and keep.joinpath(MARKER).read_text().strip() == fp:
             keep.rename(run_dir)
             print_fn(f"  {run_dir.name}: restored the earlier run with these inputs from {keep}")
-    if primary and (not marker.is_file() or marker.read_text().strip() != fp):
+    if not marker.is_file() or marker.read_text().strip() != fp:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text(run_dir / INPUTS, json.dumps(inputs, indent=1, sort_keys=True, default=str) + "\n")
         write_text(marker, fp + "\n")
-    donor = adopt_finished(run_dir, fp, search_root) if primary and search_root is not None else None
+    donor = adopt_finished(run_dir, fp, search_root) if search_root is not None else None
     state = f"reused (same inputs as {donor})" if donor else "reused" if is_finished(run_dir) else (
         "resuming" if last_checkpoint(run_dir).is_file() else "training")
     print_fn(f"  {run_dir.name}: {state}")

@@ -16,7 +16,7 @@ from atdt.data.io import write_text
 from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine.checkpoint import load_finished, network_to_build, stored_network
 from atdt.engine.evaluate import evaluate
-from atdt.engine.fabric import make_fabric, rank_zero
+from atdt.engine.fabric import make_fabric, rank_zero_result
 from atdt.engine.loop import fit
 from atdt.engine.machine import resolve_runtime
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
@@ -106,8 +106,7 @@ def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print) -> dict | Non
     # under DDP make_fabric starts the other processes (each runs the command again); rank 0 alone
     # moves or marks the run folder
     fabric = make_fabric(cfg.runtime)
-    prepare_run(run_dir, inputs, rank_zero(fabric, print_fn), primary=fabric.is_global_zero)
-    fabric.barrier()
+    rank_zero_result(fabric, lambda: prepare_run(run_dir, inputs, print_fn))
     model = train_task_network(cfg.task, datasets, network=cfg.network, train=cfg.train, runtime=cfg.runtime,
                                run_dir=run_dir, config=cfg, fabric=fabric)
     if not fabric.is_global_zero:

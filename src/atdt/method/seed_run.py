@@ -14,6 +14,7 @@ from typing import Any
 
 from atdt.config import DataConfig, ExperimentConfig
 from atdt.data import open_split
+from atdt.engine.fabric import rank_zero_result
 from atdt.engine.replicas import check_replicas
 from atdt.engine.reuse import data_key, prepare_run
 from atdt.method.network_table import DERIVED, NETWORKS, folder_of
@@ -78,8 +79,7 @@ def ensure_network(name: str, run: SeedRun):
     inputs = (kind.inputs(net, declared, run, run_dir) if kind.inputs
               else declared_inputs(name, run.cfg, data_keys, run.fingerprints))
     # a network that another experiment under out/ trained with the same inputs is adopted
-    fp = prepare_run(run_dir, inputs, run.print_fn, primary=run.fabric.is_global_zero, search_root=run.cfg.out)
-    run.fabric.barrier()
+    fp = rank_zero_result(run.fabric, lambda: prepare_run(run_dir, inputs, run.print_fn, search_root=run.cfg.out))
     run.networks[name] = kind.train(net, declared, run, builds_on, run_dir)
     run.fingerprints[name] = fp
     run.timings[folder_of(name)] = time.perf_counter() - t0

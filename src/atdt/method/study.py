@@ -13,7 +13,7 @@ from pathlib import Path
 from atdt.config import ExperimentConfig
 from atdt.data.io import write_text
 from atdt.engine import make_fabric
-from atdt.engine.fabric import rank_zero
+from atdt.engine.fabric import rank_zero, rank_zero_result
 from atdt.engine.lock import folder_lock
 from atdt.engine.machine import resolve_runtime
 from atdt.method.experiment import run_experiment
@@ -88,7 +88,7 @@ def _run_points(study: Study, configs: list, print_fn, wait: bool) -> list[Point
         t0 = time.perf_counter()
         results = run_experiment(cfg, print_fn, wait=wait)
         wall = fabric.broadcast(time.perf_counter() - t0)  # rank 0's clock, in every process's results
-        total = fabric.broadcast(_record_wall_time(cfg, study, point, wall) if fabric.is_global_zero else None)
+        total = rank_zero_result(fabric, lambda: _record_wall_time(cfg, study, point, wall))
         done.append(PointResult(point, cfg, results, seed_results(cfg), wall, total))
         print_fn(f"[study {study.name}] {point.name} finished in {wall / 60:.1f} min")
     return done

@@ -1,6 +1,6 @@
 """make_fabric's DDP: two processes on CPU (gloo): rank 0's work and its errors reaching every process
-(rank_zero_result); through the real command line: `atdt train-task`, `atdt run` (launched by
-Fabric, and as two torchrun nodes on this machine)."""
+(rank_zero_result), the loop's logs averaged over them; through the real command line: `atdt
+train-task`, `atdt run` (launched by Fabric, and as two torchrun nodes on this machine)."""
 
 import json
 import re
@@ -12,13 +12,15 @@ import pytest
 
 # run by Fabric as two processes (it starts the second by running this file again)
 SCRIPT = r'''
-import json, sys
+import csv, json, sys
 from pathlib import Path
 
 import torch
 
-from atdt.config import RuntimeConfig
+from atdt.config import OptimConfig, RuntimeConfig
+from atdt.data.mixed import MixedSampler
 from atdt.engine.fabric import make_fabric, rank_zero_result
+from atdt.engine.loop import fit
 
 out = Path(sys.argv[1])
 fabric = make_fabric(RuntimeConfig(accelerator="cpu", devices=2, progress=False))
@@ -35,13 +37,34 @@ try:
 except Exception as err:
     report["error"] = f"{type(err).__name__}: {err}"
 fabric.barrier()  # both went on, in step
+
+
+class Images(torch.utils.data.Dataset):  # items addressed by (index, seed), as TrainingSet's
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, item):
+        return {"image": torch.rand(3, 4, 4, generator=torch.Generator().manual_seed(item[0]))}
+
+
+def loss_fn(model, batch):
+    return model(batch["image"]).square().mean(), {"rank": torch.tensor(float(rank))}
+
+
+torch.manual_seed(0)
+fit(fabric, torch.nn.Conv2d(3, 2, 1), loss_fn, Images(), steps=2, batch_size=2, optim=OptimConfig(), run_dir=out / "run",
+    sampler=MixedSampler([8], 2, seed=0, rank=rank, world_size=2), log_every=1, progress=False)
+if rank == 0:
+    with (out / "run" / "logs" / "train.csv").open() as f:
+        report["logged_rank"] = [float(row["rank"]) for row in csv.DictReader(f)]
 (out / f"rank{rank}.json").write_text(json.dumps(report))
 '''
 
 
 def test_rank_zeros_work_and_its_errors_reach_every_process(tmp_path):
     """Rank 0 scores and writes alone: its result reaches the other process, and so does its
-    error, at once (else the other waits at the next collective for its 30-minute timeout)."""
+    error, at once (else the other waits at the next collective for its 30-minute timeout). The
+    loop's other logged values are the mean over the processes, as the loss."""
     script = tmp_path / "two.py"
     script.write_text(SCRIPT)
     done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=300,
@@ -51,6 +74,7 @@ def test_rank_zeros_work_and_its_errors_reach_every_process(tmp_path):
     assert ranks[0]["result"] == ranks[1]["result"] == {"computed_on": 0}
     assert ranks[0]["error"] == "ValueError: split 'test' has no valid label"
     assert ranks[1]["error"] == "RankZeroFailed: rank 0 stopped: ValueError: split 'test' has no valid label"
+    assert ranks[0]["logged_rank"] == [0.5, 0.5]  # (0 + 1) / 2, not rank 0's 0
 
 
 @pytest.mark.slow

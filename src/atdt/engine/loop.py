@@ -49,6 +49,15 @@ def _speed(seconds: float, fabric) -> dict:
     return row
 
 
+def _mean_logs(fabric, logs: dict) -> dict:
+    """The step's other logged values (task_loss, edge_loss, ...) as numbers; under DDP, as the
+    loss, the mean over the processes (one all-reduce for them all), not rank 0's own."""
+    values = [float(v) for v in logs.values()]
+    if fabric.world_size > 1 and values:
+        values = fabric.all_reduce(torch.tensor(values, device=fabric.device), reduce_op="mean").tolist()
+    return dict(zip(logs, values))
+
+
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
         optim: OptimConfig, run_dir, sampler, parameters=None, **settings) -> dict:
     """Train ``model`` for ``steps`` optimiser steps; loss_fn(model, batch) -> (loss, logs),
@@ -149,9 +158,9 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
                     where = f"last good checkpoint: {last_path}" if last_path.is_file() else "no checkpoint yet"
                     raise NonFiniteLoss(f"{desc}: {step.loss_name} became {loss_value} at step {k}; stopping "
                                         f"({where}). {step.advice}")
+                logged = _mean_logs(fabric, logs)  # every process: a collective under DDP
                 if fabric.is_global_zero:
-                    log.row({"step": k, step.loss_name: loss_value, "lr": first_schedule.get_last_lr()[0],
-                             **{name: float(v) for name, v in logs.items()},
+                    log.row({"step": k, step.loss_name: loss_value, "lr": first_schedule.get_last_lr()[0], **logged,
                              **_speed(elapsed + time.perf_counter() - start, fabric)})
                 bar.set_postfix({step.loss_name: f"{loss_value:.4f}"})
             bar.update()

@@ -19,6 +19,7 @@ from pathlib import Path
 from atdt.config import (CycleGANConfig, DataConfig, GANTrainConfig, NetworkConfig, RuntimeConfig, TaskTrainConfig,
                          TrainConfig, TranslationRunConfig)
 from atdt.data import FORMATS, open_split
+from atdt.engine.fabric import on_cpu
 from atdt.engine.schedule import lr_factor
 from atdt.networks.encoder import ENCODERS, OUTPUT_STRIDES
 from atdt.networks.norms import NORMS
@@ -166,7 +167,7 @@ def check_runtime(problems: list, key: str, r: RuntimeConfig) -> None:
     positive(problems, f"{key}.num_nodes", r.num_nodes)
     if r.precision not in PRECISIONS:
         problems.append(f"{key}.precision: unknown {r.precision!r}; choose one of: {', '.join(PRECISIONS)}")
-    if r.sync_batchnorm and r.accelerator == "cpu" and r.world_size > 1:
+    if r.sync_batchnorm and on_cpu(r.accelerator) and r.world_size > 1:  # auto: the CPU where torch finds no GPU
         problems.append(f"{key}.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only; on CPU processes leave "
                         "it false (batch norm then keeps rank 0's statistics, docs/training.md)")
 

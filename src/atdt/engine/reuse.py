@@ -2,7 +2,7 @@
 
 A network's fingerprint hashes what changes its weights: the task, each training set (format,
 resolved root, options, limit, proxy labels and a manifest of its files), the network and
-training settings, the seed and precision, and the fingerprints of the networks it builds on
+training settings, the seed and precision (and runtime.sync_batchnorm where true), and the fingerprints of the networks it builds on
 (G: N1 and N2). Logging, checkpoint frequency, data-loader workers, progress bars and the
 evaluation splits change nothing trained, so they are left out. A run folder whose fingerprint
 differs is moved aside (never deleted) and, if an earlier folder set aside holds the wanted
@@ -49,9 +49,12 @@ def train_key(train: TrainConfig) -> dict:
 
 def network_inputs(task: str, data: list[dict], network, train: TrainConfig, runtime: RuntimeConfig,
                    builds_on: tuple[str, ...] = ()) -> dict:
-    """The declared inputs of one trained network (plain data; ``network`` a config or a dict)."""
+    """The declared inputs of one trained network (plain data; ``network`` a config or a dict).
+    ``runtime.sync_batchnorm`` changes the batch-norm statistics under DDP: it counts where true,
+    and is left out where false, so the fingerprints from before it counted stay."""
     return {"task": task, "data": list(data), "network": to_dict(network), "train": train_key(train),
-            "seed": runtime.seed, "precision": runtime.precision, "builds_on": list(builds_on)}
+            "seed": runtime.seed, "precision": runtime.precision, "builds_on": list(builds_on),
+            **({"sync_batchnorm": True} if runtime.sync_batchnorm else {})}
 
 
 def fingerprint(inputs: dict) -> str:

@@ -159,7 +159,9 @@ def build_checked(path, what: str, build: Callable[[], torch.nn.Module], state) 
     """``build()`` filled with the weights ``state``, its settings checked against them first:
     the module is built on the meta device (no memory), its weights' names and shapes compared
     with ``state``'s, and only a match is made real. A file of a few bytes whose settings ask
-    for a huge network is refused (CheckpointError) before anything large is allocated."""
+    for a huge network is refused (CheckpointError) before anything large is allocated. A module
+    with buffers its state dict leaves out (``persistent=False``) is then built for real, on the
+    CPU, so that they hold what its constructor computes."""
     with rebuilding(path, what):
         with torch.device("meta"):  # tensors made here have shapes, no storage: build() imports nothing new
             model = build()
@@ -175,7 +177,12 @@ def build_checked(path, what: str, build: Callable[[], torch.nn.Module], state) 
                         f"{len(wrong)} of another shape ({'; '.join(wrong[:3])})" if wrong else ""]
             raise CheckpointError(path, f"not {what}: its settings do not match its weights: "
                                         + ", ".join(p for p in problems if p))
-        model = model.to_empty(device="cpu")
+        if any(name not in expected for name, _ in model.named_buffers()):
+            # buffers outside the state dict (timm's attention and relative-position indices) hold
+            # what build() computes and no checkpoint stores: to_empty would leave them garbage
+            model = build()
+        else:
+            model = model.to_empty(device="cpu")
         model.load_state_dict(state)
     return model
 

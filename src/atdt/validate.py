@@ -202,8 +202,10 @@ def check_domain(problems: list, key: str, data: DataConfig, needs: dict[str, tu
 
 
 def raise_problems(problems: list, what: str) -> None:
+    """One ConfigError listing every problem once, in the order found (networks that share a
+    settings block, n1_a and n1_b say, find its problems each)."""
     if problems:
-        raise ConfigError(f"invalid {what}:\n  - " + "\n  - ".join(problems))
+        raise ConfigError(f"invalid {what}:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
 
 
 def validate_task_training(cfg: TaskTrainConfig) -> None:

@@ -190,7 +190,8 @@ def _declare_stages(net: Network, cfg: ExperimentConfig, transfer) -> Declared:
 
 
 def _check_stages(net: Network, d: Declared, cfg: ExperimentConfig, problems: list) -> None:
-    _check_transfer(net, d, cfg, problems)
+    """What the G_k add to G: the skips they map, ``multiscale_down``. The rest of the transfer
+    block is G's (``_check_transfer``), which every method with the G_k needs too."""
     key, shallow = net.settings, shallow_stages(cfg.network)
     if not shallow:
         problems.append("network.skips: multi-scale transfer (atdt_multiscale) needs D2 to read E's shallower stages "

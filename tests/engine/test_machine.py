@@ -16,9 +16,12 @@ def test_the_cpu_is_described_by_name_kernels_and_bf16_units():
     assert ("native bf16: yes" in text) == machine.native_bf16_cpu()
 
 
-def test_a_step_rate_is_measured_on_the_given_network():
+def test_a_step_rate_is_measured_on_the_given_network(tmp_path):
     net = NetworkConfig(decoder_channels=(8, 8, 8))
     assert measure_step_rate(net, 11, batch_size=2, size=(32, 64), seconds=0.05, warmup=1) > 0
+    # the same step without the pretrained weights: none is read (or downloaded) just to time it
+    missing = NetworkConfig(decoder_channels=(8, 8, 8), pretrained=str(tmp_path / "absent.pth"))
+    assert measure_step_rate(missing, 11, batch_size=2, size=(32, 64), seconds=0.05, warmup=1) > 0
 
 
 @pytest.mark.parametrize("native, expected", [(True, "bf16-mixed"), (False, "32-true")])

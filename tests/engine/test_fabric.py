@@ -17,15 +17,24 @@ from pathlib import Path
 
 import torch
 
-from atdt.config import OptimConfig, RuntimeConfig
+from atdt.config import CycleGANConfig, GANTrainConfig, OptimConfig, RuntimeConfig
 from atdt.data.mixed import MixedSampler
 from atdt.engine.fabric import make_fabric, rank_zero_result
 from atdt.engine.loop import fit
+from atdt.translation.train import train_cyclegan
 
 out = Path(sys.argv[1])
 fabric = make_fabric(RuntimeConfig(accelerator="cpu", devices=2, progress=False))
 rank = fabric.global_rank
 report = {"result": rank_zero_result(fabric, lambda: {"computed_on": fabric.global_rank})}
+
+gan = out / "gan" / "checkpoints" / "final.ckpt"  # finished or not, CycleGAN refuses two processes
+gan.parent.mkdir(parents=True, exist_ok=True)
+gan.touch()
+try:
+    train_cyclegan(fabric, None, None, network=CycleGANConfig(), train=GANTrainConfig(), seed=0, run_dir=out / "gan")
+except ValueError as err:
+    report["cyclegan"] = str(err)
 
 
 def fails():
@@ -64,7 +73,8 @@ if rank == 0:
 def test_rank_zeros_work_and_its_errors_reach_every_process(tmp_path):
     """Rank 0 scores and writes alone: its result reaches the other process, and so does its
     error, at once (else the other waits at the next collective for its 30-minute timeout). The
-    loop's other logged values are the mean over the processes, as the loss."""
+    loop's other logged values are the mean over the processes, as the loss. CycleGAN refuses
+    two processes, even with a finished run folder."""
     script = tmp_path / "two.py"
     script.write_text(SCRIPT)
     done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=300,
@@ -75,6 +85,8 @@ def test_rank_zeros_work_and_its_errors_reach_every_process(tmp_path):
     assert ranks[0]["error"] == "ValueError: split 'test' has no valid label"
     assert ranks[1]["error"] == "RankZeroFailed: rank 0 stopped: ValueError: split 'test' has no valid label"
     assert ranks[0]["logged_rank"] == [0.5, 0.5]  # (0 + 1) / 2, not rank 0's 0
+    for report in ranks:
+        assert report["cyclegan"] == "CycleGAN trains on one device only, got 2 processes"
 
 
 @pytest.mark.slow

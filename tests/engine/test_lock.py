@@ -159,6 +159,21 @@ def test_run_and_translate_refuse_a_folder_another_process_writes(holder, tiny_o
     assert not (tmp_path / "translate").exists()
 
 
+def test_train_and_score_locks_its_run_folder_itself(holder, tiny_world, tmp_path):
+    """`atdt train-task` as one function (engine.train_task.train_and_score) takes the lock, as
+    run_experiment and run_translation do: a caller other than the command line is held to it."""
+    from atdt.config import DataConfig, RuntimeConfig, TaskTrainConfig, TrainConfig
+    from atdt.engine.train_task import train_and_score
+
+    folder = tmp_path / "task"
+    proc = holder(folder)
+    cfg = TaskTrainConfig(task="depth", domains=(DataConfig(root=str(tiny_world / "clean")),),
+                          train=TrainConfig(steps=1, batch_size=2), runtime=RuntimeConfig(accelerator="cpu", progress=False))
+    with pytest.raises(FolderLocked, match=f"PID {proc.pid}"):
+        train_and_score(cfg, folder, print_fn=lambda m: None)
+    assert not folder.exists()  # nothing trained or written
+
+
 def test_a_study_refuses_its_folder_and_its_points_folders(holder, tiny_overrides, tmp_path, capsys):
     study = tmp_path / "study.yaml"
     study.write_text("name: small\nbase: tiny\npoints:\n  - {name: p1, table: tab1, label: a}\n")

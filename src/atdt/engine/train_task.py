@@ -17,6 +17,7 @@ from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine.checkpoint import load_finished, network_to_build, stored_network
 from atdt.engine.evaluate import evaluate
 from atdt.engine.fabric import make_fabric, rank_zero_result
+from atdt.engine.lock import folder_lock
 from atdt.engine.loop import fit
 from atdt.engine.machine import resolve_runtime
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
@@ -91,14 +92,21 @@ def load_task_network(run_dir) -> tuple[TaskNetwork, Task, dict]:
     return model, get_task(config["task"]), config
 
 
-def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print) -> dict | None:
+def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print, wait: bool = False) -> dict | None:
     """`atdt train-task` once its config is checked: open the training splits, fingerprint them with
     the settings (the reuse rule of `atdt run`: a folder trained on other data, task or settings is
     moved aside), train or resume in ``run_dir``, score the network on each domain's validation
     split that carries the task's labels and write them to metrics.json. Returns the scores by
-    ``<domain>/<split>`` on rank 0 (under DDP the other processes, started by ``make_fabric``, get None)."""
+    ``<domain>/<split>`` on rank 0 (under DDP the other processes, started by ``make_fabric``, get None).
+    ``run_dir`` is locked meanwhile (``atdt.engine.lock``): another run into it refuses, or with
+    ``wait`` waits for this one to end."""
     run_dir = Path(run_dir)
     cfg = resolve_runtime(cfg, print_fn)  # precision auto: what this machine computes natively
+    with folder_lock(run_dir, wait=wait, print_fn=print_fn):
+        return _train_and_score(cfg, run_dir, print_fn)
+
+
+def _train_and_score(cfg: TaskTrainConfig, run_dir: Path, print_fn) -> dict | None:
     task = get_task(cfg.task)
     datasets = [open_split(d, d.train_split, train=True) for d in cfg.domains]
     inputs = network_inputs(cfg.task, [data_key(d, ds) for d, ds in zip(cfg.domains, datasets)], cfg.network,

@@ -61,9 +61,8 @@ class RankZeroFailed(RuntimeError):
 def rank_zero_result(fabric, fn):
     """``fn()`` run on rank 0 alone (scoring, writing files), its result returned on every process.
     If it raises, rank 0 raises that error and every other process RankZeroFailed naming it, at
-    once: without this they would wait at the next collective until its timeout (30 minutes)."""
-    if fabric.world_size == 1:
-        return fn()
+    once: without this they would wait at the next collective until its timeout (30 minutes). On
+    one process the broadcast hands the result back as it is."""
     if not fabric.is_global_zero:
         ok, value = fabric.broadcast(None)
         if not ok:

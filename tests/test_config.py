@@ -52,6 +52,16 @@ def test_mistyped_values_fail(override):
         load_config(ExperimentConfig, None, [override])
 
 
+def test_the_process_count_is_a_property_no_file_sets():
+    """runtime.world_size = devices x nodes, read by validation, the networks' checks and
+    make_fabric; it is neither written to a config file nor read from one."""
+    cfg = load_config(ExperimentConfig, None, ["runtime.devices=2", "runtime.num_nodes=3"])
+    assert cfg.runtime.world_size == 6 and ExperimentConfig().runtime.world_size == 1
+    assert "world_size" not in to_dict(cfg)["runtime"]
+    with pytest.raises(ConfigError, match="runtime.world_size"):
+        load_config(ExperimentConfig, None, ["runtime.world_size=4"])
+
+
 def test_override_without_equals_fails():
     with pytest.raises(ConfigError, match="key=value"):
         load_config(ExperimentConfig, None, ["n1.steps"])

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from atdt.config import ExperimentConfig
-from atdt.typed_config import MAX_YAML_NODES, ConfigError, load_config, load_yaml
+from atdt.typed_config import MAX_YAML_NODES, ConfigError, finite_positive, load_config, load_yaml
 
 
 def _laughs(levels: int = 9, key: str = "network:\n  decoder_channels") -> str:
@@ -55,3 +55,12 @@ def test_recursive_aliases_are_refused_and_shared_ones_still_work():
     assert load_yaml("a: &d {name: world}\nb: *d\nc: {<<: *d, root: x}\n", "ok.yaml") == {
         "a": {"name": "world"}, "b": {"name": "world"}, "c": {"name": "world", "root": "x"}}
     assert load_yaml(_laughs(levels=4), "small.yaml")["network"]["decoder_channels"][0][0][0][0] == [1] * 9
+
+
+@pytest.mark.parametrize("value, ok", [(1, True), (2.5, True), (1e-300, True), (0, False), (0.0, False), (-1.0, False),
+                                       (float("nan"), False), (float("inf"), False), (True, False), ("2", False),
+                                       (None, False)])
+def test_finite_positive_is_the_rule_of_every_factor_and_rate(value, ok):
+    """One predicate behind learning rates (validate), depth scales (evaluate.predict, a predictor's
+    meta) and --depth-scale: a bool or a string is not a number, nan and inf are not finite."""
+    assert finite_positive(value) is ok

@@ -65,10 +65,18 @@ def test_train_task_values_are_checked_before_training(tiny_world, tmp_path, cap
     assert not (tmp_path / "run").exists()
 
 
-def test_sync_batchnorm_on_cpu_processes_is_refused(tiny_overrides, capsys):
-    assert main(["run", "tiny", *tiny_overrides, "runtime.devices=2", "runtime.accelerator=cpu",
-                 "runtime.sync_batchnorm=true"]) == 2
-    assert "runtime.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only" in capsys.readouterr().err
+@pytest.mark.parametrize("accelerator", ["cpu", "auto"])
+def test_sync_batchnorm_on_cpu_processes_is_refused(tiny_overrides, tmp_path, capsys, accelerator):
+    """accelerator auto is the CPU where torch finds no CUDA GPU: refused there too, before any
+    folder is made (on a machine with one, auto is the GPU and passes)."""
+    import torch
+
+    refused = accelerator == "cpu" or not torch.cuda.is_available()
+    assert main(["run", "tiny", *tiny_overrides, "runtime.devices=2", f"runtime.accelerator={accelerator}",
+                 "runtime.sync_batchnorm=true", "n1.steps=0"]) == 2  # n1.steps=0: stops before training where it passes
+    err = capsys.readouterr().err
+    assert ("runtime.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only" in err) == refused
+    assert "n1.steps: must be >= 1, got 0" in err and not (tmp_path / "runs").exists()
 
 
 def test_a_config_built_in_code_is_held_to_the_same_numbers(tiny_overrides):

@@ -81,6 +81,12 @@ class RuntimeConfig:
     seed: int = 0
     progress: bool = True
 
+    @property
+    def world_size(self) -> int:
+        """The number of processes: one per device on each node (a count below 1, which validation
+        refuses, counts as 1). A property, not a setting: config files and overrides cannot set it."""
+        return max(self.devices, 1) * max(self.num_nodes, 1)
+
 
 @dataclass(frozen=True)
 class TaskTrainConfig:

@@ -66,6 +66,12 @@ def _check_expansion(root, source) -> None:
                 stack.append((child, False))
 
 
+def finite_positive(value) -> bool:
+    """Whether ``value`` is a finite number > 0 (a bool is not a number here): the rule of every
+    factor and rate, a learning rate in a config as a depth scale in a predictor file."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
 def load_yaml(text: str, source, what: str = "invalid YAML") -> Any:
     """``yaml.safe_load`` with bounded resources: the document is composed, its expanded size
     checked (``_check_expansion``), then built. Errors are ConfigError naming ``source`` (and

@@ -12,7 +12,6 @@ Relative paths resolve against the working directory; errors show the resolved p
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -20,13 +19,14 @@ from pathlib import Path
 from atdt.config import (CycleGANConfig, DataConfig, GANTrainConfig, NetworkConfig, RuntimeConfig, TaskTrainConfig,
                          TrainConfig, TranslationRunConfig)
 from atdt.data import FORMATS, open_split
+from atdt.engine.fabric import on_cpu
 from atdt.engine.schedule import lr_factor
 from atdt.networks.encoder import ENCODERS, OUTPUT_STRIDES
 from atdt.networks.norms import NORMS
 from atdt.networks.pretrained import imagenet_version, timm_pretrained, torchvision_weights
 from atdt.networks.timm_encoder import PREFIX, is_timm, timm_stages
 from atdt.tasks import TASKS, label_keys
-from atdt.typed_config import ConfigError
+from atdt.typed_config import ConfigError, finite_positive
 
 SEED_LIMIT = 2**32  # numpy's seeds: 0 .. 2**32 - 1
 MAX_WORKERS = 256
@@ -48,7 +48,7 @@ def check_seed(problems: list, key: str, seed: int | None) -> None:
 
 
 def _rate(problems: list, key: str, lr: float) -> None:
-    if not (math.isfinite(lr) and lr > 0):
+    if not finite_positive(lr):
         problems.append(f"{key}: must be a finite number > 0, got {lr}")
 
 
@@ -167,7 +167,7 @@ def check_runtime(problems: list, key: str, r: RuntimeConfig) -> None:
     positive(problems, f"{key}.num_nodes", r.num_nodes)
     if r.precision not in PRECISIONS:
         problems.append(f"{key}.precision: unknown {r.precision!r}; choose one of: {', '.join(PRECISIONS)}")
-    if r.sync_batchnorm and r.accelerator == "cpu" and r.devices * r.num_nodes > 1:
+    if r.sync_batchnorm and on_cpu(r.accelerator) and r.world_size > 1:  # auto: the CPU where torch finds no GPU
         problems.append(f"{key}.sync_batchnorm: PyTorch's SyncBatchNorm runs on GPUs only; on CPU processes leave "
                         "it false (batch norm then keeps rank 0's statistics, docs/training.md)")
 
@@ -202,8 +202,10 @@ def check_domain(problems: list, key: str, data: DataConfig, needs: dict[str, tu
 
 
 def raise_problems(problems: list, what: str) -> None:
+    """One ConfigError listing every problem once, in the order found (networks that share a
+    settings block, n1_a and n1_b say, find its problems each)."""
     if problems:
-        raise ConfigError(f"invalid {what}:\n  - " + "\n  - ".join(problems))
+        raise ConfigError(f"invalid {what}:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
 
 
 def validate_task_training(cfg: TaskTrainConfig) -> None:
@@ -216,8 +218,7 @@ def validate_task_training(cfg: TaskTrainConfig) -> None:
     check_network(problems, "network", cfg.network)
     check_runtime(problems, "runtime", cfg.runtime)
     check_seed(problems, "runtime.seed", cfg.runtime.seed)
-    world = max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
-    check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=world)
+    check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=cfg.runtime.world_size)
     for i, d in enumerate(cfg.domains):
         check_domain(problems, f"domains[{i}]", d, {"train_split": label_keys(cfg.task), "val_split": ()})
     raise_problems(problems, "train-task config")
@@ -239,7 +240,7 @@ def check_cyclegan(problems: list, prefix: str, n: CycleGANConfig, t: GANTrainCo
 
 
 def check_translation_runtime(problems: list, r: RuntimeConfig) -> None:
-    if r.devices * r.num_nodes != 1:
+    if r.world_size != 1:
         problems.append(f"runtime.devices: CycleGAN (translation) trains on one device only, got {r.devices} x "
                         f"{r.num_nodes} node(s); set runtime.devices=1 runtime.num_nodes=1")
     if r.precision not in TRANSLATE_PRECISIONS:

@@ -45,3 +45,25 @@ def test_a_bad_folder_fails_the_check_naming_the_file(tmp_path, capsys):
     assert "train: 2 samples, 2 problem(s)" in out
     assert f"{root / 'semantic/a.png'}: semantic label PNG must be single-channel" in out
     assert f"{root / 'images/b.png'}: file is missing" in out
+
+
+def test_only_an_option_given_is_blamed_for_a_type_error(tmp_path, capsys):
+    """--option KEY=VALUE the format does not take is named; without options a TypeError is not
+    the user's option (here a loader's own, from a label map naming a class in a list)."""
+    from fixture_files import image
+
+    from atdt.data.io import write_image
+
+    root = tmp_path / "mine"
+    write_image(root / "images/a.png", image())
+    (root / "splits").mkdir()
+    (root / "splits/train.txt").write_text("a\n")
+    assert main(["data", "check", "folder", str(root), "--quiet", "--option", "colour=red"]) == 2
+    err = capsys.readouterr().err
+    assert "atdt data: error: --option: " in err and "'colour'" in err
+    (root / "labels.yaml").write_text("{1: [road]}\n")
+    try:
+        main(["data", "check", "folder", str(root), "--quiet"])
+    except TypeError:
+        pass  # a loader's bug surfaces as itself, with its traceback
+    assert "--option" not in capsys.readouterr().err

@@ -34,4 +34,14 @@ def test_export_a_task_network_run_folder(tiny_world, tmp_path, capsys):
         assert ids.dtype == np.int64 and ids.shape == (batch, h, w) and np.array_equal(ids, raw.argmax(1))
     # a folder as --out is refused naming it
     assert main(["export", str(run), "--out", str(tmp_path)]) == 2
-    assert f"--out {tmp_path} is a folder" in capsys.readouterr().err
+    assert f"--out: {tmp_path.resolve()} is a folder, not a file" in capsys.readouterr().err
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_the_predictor_is_read(tmp_path, capsys):
+    """--out is checked as `atdt evaluate` checks --json: a path below a file is named at once."""
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n")
+    out = tmp_path / "notes.txt" / "model.onnx"
+    assert main(["export", str(tmp_path / "absent.pt"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out: {(tmp_path / 'notes.txt').resolve()} is a file, so {out.resolve()} cannot be made" in err
+    assert "absent.pt" not in err

@@ -116,6 +116,35 @@ def test_workers_of_a_distributed_launch_run_under_their_launchers_lock(holder, 
         assert path is None
 
 
+PROBE = """
+import sys
+from atdt.engine.fabric import is_global_zero
+from atdt.engine.lock import FolderLocked, folder_lock
+try:
+    with folder_lock(sys.argv[1]) as path:
+        print("unlocked" if path is None else "held", is_global_zero())
+except FolderLocked:
+    print("refused", is_global_zero())
+"""
+
+
+def test_srun_tasks_other_than_the_first_run_under_the_first_ones_lock(holder, tmp_path):
+    """`srun python -m atdt run ...` sets only SLURM's variables before Fabric starts: every task
+    but the first is a worker, as Lightning's SLURMEnvironment will rank it, and takes no lock."""
+    folder = tmp_path / "run"
+    holder(folder)
+    env = {k: v for k, v in _env().items() if not k.startswith("SLURM_") and k not in ("RANK", "LOCAL_RANK", "NODE_RANK")}
+    cases = [({"SLURM_NTASKS": "2", "SLURM_PROCID": "1"}, "unlocked False"),  # srun's second task: rank 1 in Fabric
+             ({"SLURM_NTASKS": "2", "SLURM_PROCID": "0"}, "refused True"),  # its first task locks as a plain command
+             # a job named interactive is not srun's to Lightning: its processes are ranked otherwise
+             ({"SLURM_NTASKS": "2", "SLURM_PROCID": "1", "SLURM_JOB_NAME": "interactive"}, "refused True")]
+    probes = [subprocess.Popen([sys.executable, "-c", PROBE, str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**env, **slurm}) for slurm, _ in cases]
+    for probe, (slurm, expected) in zip(probes, cases):
+        out, err = probe.communicate(timeout=120)
+        assert out.strip() == expected, f"{slurm}: {err[-2000:]}"
+
+
 def test_run_and_translate_refuse_a_folder_another_process_writes(holder, tiny_overrides, tiny_world, tmp_path,
                                                                    capsys):
     proc = holder(tmp_path / "runs" / "tiny")
@@ -128,6 +157,21 @@ def test_run_and_translate_refuse_a_folder_another_process_writes(holder, tiny_o
                  "--out", str(tmp_path / "translate"), "--quiet"]) == 1
     assert f"PID {proc.pid}" in capsys.readouterr().err
     assert not (tmp_path / "translate").exists()
+
+
+def test_train_and_score_locks_its_run_folder_itself(holder, tiny_world, tmp_path):
+    """`atdt train-task` as one function (engine.train_task.train_and_score) takes the lock, as
+    run_experiment and run_translation do: a caller other than the command line is held to it."""
+    from atdt.config import DataConfig, RuntimeConfig, TaskTrainConfig, TrainConfig
+    from atdt.engine.train_task import train_and_score
+
+    folder = tmp_path / "task"
+    proc = holder(folder)
+    cfg = TaskTrainConfig(task="depth", domains=(DataConfig(root=str(tiny_world / "clean")),),
+                          train=TrainConfig(steps=1, batch_size=2), runtime=RuntimeConfig(accelerator="cpu", progress=False))
+    with pytest.raises(FolderLocked, match=f"PID {proc.pid}"):
+        train_and_score(cfg, folder, print_fn=lambda m: None)
+    assert not folder.exists()  # nothing trained or written
 
 
 def test_a_study_refuses_its_folder_and_its_points_folders(holder, tiny_overrides, tmp_path, capsys):

@@ -6,7 +6,7 @@ import pytest
 
 from atdt.cli import main
 from atdt.config import NetworkConfig, RuntimeConfig, TaskTrainConfig
-from atdt.engine import machine
+from atdt.engine import fabric, machine
 from atdt.engine.machine import describe_cpu, measure_step_rate, resolve_precision, resolve_runtime
 
 
@@ -16,14 +16,17 @@ def test_the_cpu_is_described_by_name_kernels_and_bf16_units():
     assert ("native bf16: yes" in text) == machine.native_bf16_cpu()
 
 
-def test_a_step_rate_is_measured_on_the_given_network():
+def test_a_step_rate_is_measured_on_the_given_network(tmp_path):
     net = NetworkConfig(decoder_channels=(8, 8, 8))
     assert measure_step_rate(net, 11, batch_size=2, size=(32, 64), seconds=0.05, warmup=1) > 0
+    # the same step without the pretrained weights: none is read (or downloaded) just to time it
+    missing = NetworkConfig(decoder_channels=(8, 8, 8), pretrained=str(tmp_path / "absent.pth"))
+    assert measure_step_rate(missing, 11, batch_size=2, size=(32, 64), seconds=0.05, warmup=1) > 0
 
 
 @pytest.mark.parametrize("native, expected", [(True, "bf16-mixed"), (False, "32-true")])
 def test_auto_is_bf16_where_the_cpu_has_bf16_units_and_fp32_elsewhere(monkeypatch, native, expected):
-    monkeypatch.setattr(machine, "native_bf16_cpu", lambda: native)  # the units this CPU may lack
+    monkeypatch.setattr(fabric, "native_bf16_cpu", lambda: native)  # the units this CPU may lack
     assert resolve_precision("auto", "cpu") == expected
     assert resolve_precision("32-true", "cpu") == "32-true" and resolve_precision("bf16-mixed", "cpu") == "bf16-mixed"
     assert resolve_precision("auto", "mps") == "32-true"

@@ -28,6 +28,18 @@ def test_digest_is_the_tensors_bits():
     assert state_digest({"x": torch.zeros(2)}) != state_digest({"y": torch.zeros(2)})
 
 
+def test_digests_keep_their_values():
+    """The replica check and the checkpoint seal hash tensors through one helper; the values are
+    pinned: a sealed file written by an earlier atdt must still verify."""
+    from atdt.engine.checkpoint import payload_digest
+
+    w = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3), "n": torch.tensor(3),
+         "h": torch.arange(2, dtype=torch.bfloat16)}
+    assert state_digest(w) == "6b99a29dce99aa3c67f9f2be30761e7008b7302f27a543aa6ea14c5d38e2d7f1"
+    payload = {"model": w, "config": {"a": [1, 2.5, None, "x"]}, "step": 3}
+    assert payload_digest(payload) == "447b3859536911a08a78b399b3d185802c8c92680cfac743bea924dd880935d4"
+
+
 # run by Fabric as two processes (it starts the second by running this file again)
 SCRIPT = r'''
 import json, sys

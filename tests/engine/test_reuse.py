@@ -27,11 +27,19 @@ def test_only_what_changes_the_weights_changes_the_fingerprint(tiny_world, tmp_p
     assert _fp(data, runtime=RuntimeConfig(progress=False, accelerator="cpu")) == base
     assert _fp(data, TrainConfig(steps=7)) != base
     assert _fp(data, runtime=RuntimeConfig(seed=1)) != base
+    assert _fp(data, runtime=RuntimeConfig(sync_batchnorm=True)) != base  # other BN statistics under DDP
+    assert _fp(data, runtime=RuntimeConfig(devices=2)) == base  # the processes together train one network
     assert _fp(replace(data, limit=3)) != base
     os.utime(tmp_path / "data/clean/test/image/000000.png", (1, 1))  # evaluation data: not a training input
     assert _fp(data) == base
     os.utime(tmp_path / "data/clean/train/semantic/000000.png", (1, 1))  # a training label rewritten
     assert _fp(data) != base
+
+
+def test_fingerprints_from_before_sync_batchnorm_counted_stay():
+    """Pinned: an N trained before runtime.sync_batchnorm entered the fingerprint (where false) is reused."""
+    inputs = network_inputs("semantic", [{"files": "x"}], NetworkConfig(), TrainConfig(), RuntimeConfig())
+    assert "sync_batchnorm" not in inputs and fingerprint(inputs) == "034d87fb94e90365"
 
 
 def test_a_changed_run_is_moved_aside_and_comes_back(tmp_path):

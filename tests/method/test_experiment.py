@@ -199,8 +199,8 @@ def test_the_aggregate_over_seeds_follows_the_methods_list(tiny_overrides, tmp_p
 
 def test_only_rank_zero_writes_evaluates_and_prints(tiny_overrides, tmp_path):
     """Under DDP every process trains; a rank other than 0 writes no run folder, evaluates nothing,
-    prints nothing and returns the results rank 0 broadcasts (two real processes:
-    tests/engine/test_ddp.py)."""
+    prints nothing and returns the results rank 0 broadcasts (through rank_zero_result; two real
+    processes: tests/engine/test_fabric.py)."""
     from atdt.engine import make_fabric
     from atdt.method.experiment import run_seed
 
@@ -210,9 +210,9 @@ def test_only_rank_zero_writes_evaluates_and_prints(tiny_overrides, tmp_path):
         def __init__(self, fabric):
             self.fabric, self.sent = fabric, []
 
-        def broadcast(self, obj, src=0):
+        def broadcast(self, obj, src=0):  # rank 0's side of engine.fabric.rank_zero_result: ok, its result
             self.sent.append(obj)
-            return {"from": "rank 0"}
+            return True, {"from": "rank 0"}
 
         def __getattr__(self, name):
             return getattr(self.fabric, name)
@@ -221,7 +221,7 @@ def test_only_rank_zero_writes_evaluates_and_prints(tiny_overrides, tmp_path):
     folder, printed = tmp_path / "runs" / "tiny" / "seed0", []
     fabric = OtherRank(make_fabric(cfg.runtime))
     assert run_seed(cfg, folder, print_fn=printed.append, fabric=fabric) == {"from": "rank 0"}
-    assert fabric.sent == [None] and printed == []
+    assert fabric.sent and all(obj is None for obj in fabric.sent) and printed == []
     assert not (tmp_path / "runs").exists()
 
 

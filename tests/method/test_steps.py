@@ -95,9 +95,14 @@ def test_task_network_and_atdt_predictor(encoder, split, norm, skips):
     assert (predictor.e2_skips is not None) == (skips and split > 1)
 
 
-def test_multiscale_transfer_trains_one_g_per_shallower_stage_and_predicts_without_e2(tiny_overrides, tmp_path):
+def test_multiscale_transfer_trains_one_g_per_shallower_stage_and_predicts_without_e2(tiny_overrides, tmp_path,
+                                                                                       capsys):
     """atdt_multiscale on the tiny preset with skips: G_1..G_3 beside step 3's G, each mapping E1's
-    stage to E2's; its prediction is D2 over [G_k(E1_k(x))] and does not change with E2's weights."""
+    stage to E2's; its prediction is D2 over [G_k(E1_k(x))] and does not change with E2's weights.
+    Once trained, transfer_stages is one finished network: reused by a second run, rebuilt from
+    its own final checkpoint without the stage folders."""
+    import shutil
+
     from atdt.cli import main
     from atdt.engine import load_checkpoint, load_task_network
     from atdt.method.methods import METHODS
@@ -118,6 +123,12 @@ def test_multiscale_transfer_trains_one_g_per_shallower_stage_and_predicts_witho
                            None if k == 4 else cfg.transfer.multiscale_down[k - 1])
         g.load_state_dict(load_checkpoint(folder / "checkpoints" / "final.ckpt")["model"])
         gs[k] = g.eval()
+    capsys.readouterr()
+    assert main(["run", "tiny", *tiny_overrides, *steps, "methods=[atdt_multiscale]"]) == 0
+    out = capsys.readouterr().out
+    assert "  transfer_stages: reused\n" in out and ": training" not in out
+    for k in (1, 2, 3):  # the finished network is its own final checkpoint
+        shutil.rmtree(seed / "transfer_stages" / f"stage{k}")
     run = SeedRun(cfg, seed, make_fabric(cfg.runtime), print_fn=lambda m: None)
     networks = {name: ensure_network(name, run) for name in ("n1", "g", "g_stages", "n2")}
     multiscale, single = (METHODS[m].predictor(networks) for m in ("atdt_multiscale", "atdt"))

@@ -28,10 +28,33 @@ points:
 """
 
 
+AUTO = """
+name: auto
+base: tiny
+seeds: [0]
+overrides: [n2.steps=2, "methods=[baseline]", runtime.precision=auto]
+points:
+  - {name: d2s, table: tab1, label: c, overrides: [task_source=depth, task_target=semantic]}
+  - {name: s2d, table: tab2, label: b, overrides: [task_source=semantic, task_target=depth]}
+"""
+
+
 def _write(tmp_path, text, name="study.yaml"):
     path = tmp_path / name
     path.write_text(text)
     return path
+
+
+def test_a_study_resolves_precision_auto_once_for_every_point(tiny_overrides, tmp_path, capsys):
+    """runtime.precision=auto: what this machine computes natively, said once per study; every
+    Fabric the study makes (its world data's, its points') gets the resolved value."""
+    from atdt.engine.fabric import resolve_precision
+
+    assert main(["study", str(_write(tmp_path, AUTO)), *tiny_overrides]) == 0, capsys.readouterr().err
+    out, resolved = capsys.readouterr().out, resolve_precision("auto", "cpu")
+    assert out.count("precision auto -> ") == 1 and f"precision auto -> {resolved} (" in out
+    for point in ("d2s", "s2d"):
+        assert f"precision: {resolved}" in (tmp_path / "runs" / "auto" / point / "seed0" / "config.yaml").read_text()
 
 
 def test_a_tiny_study_runs_end_to_end_and_resumes(tiny_overrides, tmp_path, capsys, monkeypatch):

@@ -78,6 +78,13 @@ def test_unknown_or_missing_keys_fail_naming_the_key(tmp_path, capsys, text, key
     assert key in capsys.readouterr().err
 
 
+def test_a_study_file_that_is_not_text_is_named(tmp_path, capsys):
+    path = tmp_path / "study.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00binary")
+    assert main(["study", str(path)]) == 2
+    assert f"{path}: not a text file (a YAML config was expected)" in capsys.readouterr().err
+
+
 def test_other_malformed_studies():
     with pytest.raises(ConfigError, match="repeated point name"):
         study_from_dict({"name": "x", "base": "tiny", "points": [{"name": "a"}, {"name": "a"}]})

@@ -32,6 +32,20 @@ def test_every_problem_is_listed_at_once(tiny_overrides, tmp_path, capsys):
     assert "n1.steps" in err and "n2.steps" in err and "domain_b.test_split" in err
 
 
+def test_a_problem_of_a_block_several_networks_share_is_listed_once(tiny_overrides, capsys):
+    """g and g_stages share the transfer block, n1_a and n1_b the n1 block: each problem once."""
+    from atdt.method.methods import METHODS, networks_for
+
+    # the G_k check only what is their own: the transfer block is g's, which comes with them
+    assert all("g" in networks_for([m]) for m in METHODS if "g_stages" in networks_for([m]))
+    assert main(["run", "tiny", *tiny_overrides, "network.skips=true", "transfer.layers=0", "transfer.train.steps=0",
+                 "n1.steps=0", "methods=[atdt_multiscale,atdt_separate_n1]"]) == 2
+    err = capsys.readouterr().err
+    for line in ("  - transfer.layers: must be >= 5, got 0\n", "  - transfer.train.steps: must be >= 1, got 0\n",
+                 "  - n1.steps: must be >= 1, got 0\n"):
+        assert err.count(line) == 1, err
+
+
 def test_only_the_networks_the_methods_need_are_checked(tiny_overrides):
     from atdt.presets import resolve_experiment
     from atdt.config import ExperimentConfig

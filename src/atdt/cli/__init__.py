@@ -46,20 +46,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    return run_reporting_errors(args.command, lambda: args._run(args))
+
+
+def run_reporting_errors(command: str, run) -> int:
+    """``run()``'s exit status, a user's error turned into one line naming ``command`` (the
+    subcommand, or the demo) and its status: 2 for a mistake in what was asked, 1 for what the
+    system or a run refused; a bug keeps its traceback."""
     try:
-        return int(args._run(args) or 0)
+        return int(run() or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except (ValueError, FileNotFoundError) as err:
         # user errors (bad config key, unknown domain, missing file): one clear line, no traceback
-        print(f"atdt {args.command}: error: {err}", file=sys.stderr)
+        print(f"atdt {command}: error: {err}", file=sys.stderr)
         return 2
     except MemoryError:
-        print(f"atdt {args.command}: error: {OUT_OF_MEMORY}", file=sys.stderr)
+        print(f"atdt {command}: error: {OUT_OF_MEMORY}", file=sys.stderr)
         return 1
     except OSError as err:  # what the system refused: a read-only or full disk, permissions, a symlink loop
-        print(f"atdt {args.command}: error: {os_error(err)}", file=sys.stderr)
+        print(f"atdt {command}: error: {os_error(err)}", file=sys.stderr)
         return 1
     except RuntimeError as err:
         if not stops_a_run(err):
@@ -70,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         elif message.startswith("Symlink loop from "):
             path = message[len("Symlink loop from "):].strip("'")
             message = f"{path}: a symbolic link loop (the link leads back to itself)"
-        print(f"atdt {args.command}: error: {message}", file=sys.stderr)
+        print(f"atdt {command}: error: {message}", file=sys.stderr)
         return 1
 
 
@@ -92,9 +99,11 @@ def out_of_memory(err: RuntimeError) -> bool:
 def stops_a_run(err: RuntimeError) -> bool:
     """The RuntimeErrors that are a user's to act on, not bugs: a training whose loss became NaN
     (its message says what to change), a folder another run is writing, memory that a setting asks
-    too much of, and a symlink loop (which Python < 3.13 reports as a RuntimeError while
-    resolving a path)."""
+    too much of, rank 0's error as the other DDP processes report it (rank 0 prints its own), and a
+    symlink loop (which Python < 3.13 reports as a RuntimeError while resolving a path)."""
     loop, lock = sys.modules.get("atdt.engine.loop"), sys.modules.get("atdt.engine.lock")
+    fabric = sys.modules.get("atdt.engine.fabric")
     return (str(err).startswith("Symlink loop from") or out_of_memory(err)
             or (loop is not None and isinstance(err, loop.NonFiniteLoss))
-            or (lock is not None and isinstance(err, lock.FolderLocked)))
+            or (lock is not None and isinstance(err, lock.FolderLocked))
+            or (fabric is not None and isinstance(err, fabric.RankZeroFailed)))

@@ -27,13 +27,13 @@ def positive_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     """argparse type of a factor (--depth-scale): a finite number > 0."""
-    import math
+    from atdt.typed_config import finite_positive
 
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
+    if not finite_positive(value):
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
     return value
 

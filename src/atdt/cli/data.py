@@ -68,8 +68,10 @@ def run(args) -> int:
     options = parse_options(args.option)
     try:
         reports = check_dataset(args.name, args.root, args.split, progress=not args.quiet, **options)
-    except TypeError as err:  # an option the format does not take
-        raise ValueError(f"--option: {err}") from None
+    except TypeError as err:
+        if not options:  # not the user's option: a bug, with its traceback
+            raise
+        raise ValueError(f"--option: {err}") from None  # most likely an option the format does not take
     problems = 0
     for r in reports:
         if r.missing:

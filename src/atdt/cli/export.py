@@ -19,12 +19,16 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from atdt.validate import output_problem
+
+    out = Path(args.out)
+    if (problem := output_problem(out, file=True)) is not None:  # before the predictor is loaded and exported
+        raise ValueError(f"--out: {problem}; give the ONNX file to write, e.g. "
+                         f"{out / 'model.onnx' if out.is_dir() else 'model.onnx'}")
+
     from atdt.method.predictor import load_predictor
     from atdt.onnx_export import PREDICTIONS, export_onnx, onnxruntime_difference
 
-    out = Path(args.out)
-    if out.is_dir():
-        raise ValueError(f"--out {out} is a folder; give the ONNX file to write, e.g. {out / 'model.onnx'}")
     model, task = load_predictor(args.predictor, "cpu")
     depth_scale = float(getattr(model, "depth_scale", 1.0))  # an AT/DT predictor carries f_B / f_A
     print(f"exporting {args.predictor} ({task.name}) to ONNX...")

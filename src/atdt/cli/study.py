@@ -35,7 +35,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from atdt.engine import make_fabric
-    from atdt.engine.fabric import is_global_zero
+    from atdt.engine.fabric import is_global_zero, rank_zero_result
     from atdt.method.methods import report_names
     from atdt.method.study import run_study
     from atdt.method.study_file import load_study, point_configs, select_points
@@ -50,11 +50,13 @@ def run(args) -> int:
     domains, proxy = world_data_needed(d for _, cfg in configs for d in (cfg.domain_a, cfg.domain_b))
     if domains:
         fabric = make_fabric(configs[0][1].runtime)  # under DDP: rank 0 renders, the other processes wait
-        if fabric.is_global_zero:
+
+        def render():
             print(f"[study {study.name}] world data: {', '.join(domains)}"
                   + (f"; proxy depth: {', '.join(proxy)}" if proxy else ""))
             ensure_world_data(domains, proxy)
-        fabric.barrier()
+
+        rank_zero_result(fabric, render)
     points = run_study(study, args.overrides, wait=args.wait)
     if not is_global_zero():  # every process holds the same results: rank 0 writes the report
         return 0

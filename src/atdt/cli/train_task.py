@@ -22,7 +22,6 @@ def run(args) -> int:
     from pathlib import Path
 
     from atdt.config import TaskTrainConfig
-    from atdt.engine.lock import folder_lock
     from atdt.engine.train_task import train_and_score
     from atdt.report.tables import text_table
     from atdt.typed_config import load_config
@@ -39,8 +38,7 @@ def run(args) -> int:
     problem = output_problem(run_dir)
     if problem:
         raise ValueError(f"run folder: {problem}; give another (--out or the config's `out`)")
-    with folder_lock(run_dir, wait=args.wait):  # one writer per run folder (atdt.engine.lock)
-        metrics = train_and_score(cfg, run_dir)
+    metrics = train_and_score(cfg, run_dir, wait=args.wait)  # one writer per run folder (atdt.engine.lock)
     if metrics is not None:  # rank 0 prints
         print(f"run folder: {run_dir}")
         if metrics:

@@ -36,8 +36,13 @@ class CheckpointError(ValueError):
 
 
 def final_checkpoint(run_dir) -> Path:
-    """Where a run folder keeps its finished network; ``last.ckpt`` beside it while training."""
+    """Where a run folder keeps its finished network; ``last_checkpoint`` beside it while training."""
     return Path(run_dir) / "checkpoints" / "final.ckpt"
+
+
+def last_checkpoint(run_dir) -> Path:
+    """Where a run folder keeps the latest state of a training under way, to resume from."""
+    return Path(run_dir) / "checkpoints" / "last.ckpt"
 
 
 def is_finished(run_dir) -> bool:
@@ -49,7 +54,7 @@ def network_to_build(network, run_dir):
     """The NetworkConfig to build a network of ``run_dir`` from: without its pretrained weights when
     the folder holds a checkpoint (finished, or to resume), which has every weight, so a reused or
     resumed network reads and downloads nothing."""
-    if network.pretrained is not None and (is_finished(run_dir) or final_checkpoint(run_dir).with_name("last.ckpt").is_file()):
+    if network.pretrained is not None and (is_finished(run_dir) or last_checkpoint(run_dir).is_file()):
         return replace(network, pretrained=None)
     return network
 
@@ -64,6 +69,13 @@ def save_checkpoint(path: str | Path, payload: dict, *, seal: bool = False) -> N
     write_bytes(path, buffer.getvalue())
 
 
+def hash_tensor(h, tensor: torch.Tensor, header: str) -> None:
+    """Feed the hash ``h`` (hashlib) ``header``, then the bytes of ``tensor`` (on the CPU, in
+    order): the one way atdt hashes a tensor, for sealed checkpoints and the DDP replica check."""
+    h.update(header.encode())
+    h.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().data)
+
+
 def payload_digest(payload: dict) -> str:
     """SHA-256 over everything a checkpoint holds but its ``digest``: plain values by type and
     repr, dict keys in a fixed order, tensors by dtype, shape and bytes."""
@@ -71,9 +83,7 @@ def payload_digest(payload: dict) -> str:
 
     def feed(value) -> None:
         if isinstance(value, torch.Tensor):
-            t = value.detach().cpu().contiguous()
-            h.update(f"T{t.dtype}{tuple(t.shape)}:".encode())
-            h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+            hash_tensor(h, value, f"T{value.dtype}{tuple(value.shape)}:")
         elif isinstance(value, dict):
             h.update(b"D%d:" % len(value))
             for key in sorted(value, key=repr):
@@ -149,7 +159,9 @@ def build_checked(path, what: str, build: Callable[[], torch.nn.Module], state) 
     """``build()`` filled with the weights ``state``, its settings checked against them first:
     the module is built on the meta device (no memory), its weights' names and shapes compared
     with ``state``'s, and only a match is made real. A file of a few bytes whose settings ask
-    for a huge network is refused (CheckpointError) before anything large is allocated."""
+    for a huge network is refused (CheckpointError) before anything large is allocated. A module
+    with buffers its state dict leaves out (``persistent=False``) is then built for real, on the
+    CPU, so that they hold what its constructor computes."""
     with rebuilding(path, what):
         with torch.device("meta"):  # tensors made here have shapes, no storage: build() imports nothing new
             model = build()
@@ -165,7 +177,12 @@ def build_checked(path, what: str, build: Callable[[], torch.nn.Module], state) 
                         f"{len(wrong)} of another shape ({'; '.join(wrong[:3])})" if wrong else ""]
             raise CheckpointError(path, f"not {what}: its settings do not match its weights: "
                                         + ", ".join(p for p in problems if p))
-        model = model.to_empty(device="cpu")
+        if any(name not in expected for name, _ in model.named_buffers()):
+            # buffers outside the state dict (timm's attention and relative-position indices) hold
+            # what build() computes and no checkpoint stores: to_empty would leave them garbage
+            model = build()
+        else:
+            model = model.to_empty(device="cpu")
         model.load_state_dict(state)
     return model
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
 from atdt.tasks import Task
+from atdt.typed_config import finite_positive
 
 
 def default_device() -> torch.device:
@@ -36,8 +36,7 @@ def predict(model: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor,
     focal-length ratio f_target / f_source of a network trained on one camera and applied to
     another: the one place where that rescaling happens, so the one place it is checked (a negative
     or NaN factor would give negative or NaN depths)."""
-    if isinstance(depth_scale, bool) or not isinstance(depth_scale, (int, float)) or not math.isfinite(depth_scale) \
-            or depth_scale <= 0:
+    if not finite_positive(depth_scale):
         raise ValueError(f"depth_scale must be a finite number > 0, got {depth_scale!r}")
     pred = task.predict(model(images))
     return pred * depth_scale if task.name == "depth" else pred

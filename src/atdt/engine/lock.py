@@ -11,8 +11,9 @@ holder's PID, host, start time and command line for those messages; the lock its
 advisory ``flock`` on it, which the kernel drops when the holder exits however it exits, so a
 file left by a killed run is taken over (and said to be stale) rather than blocking for ever, and
 a reused PID can never make a stale lock look alive. Within one process the lock is re-entrant;
-the worker processes of a distributed launch (RANK, LOCAL_RANK or NODE_RANK set and not 0) run
-under their launcher's lock and take none.
+the worker processes of a distributed launch (RANK, LOCAL_RANK or NODE_RANK set and not 0, or an
+``srun`` task other than the first: ``atdt.engine.fabric.launched_worker``) run under their
+launcher's lock and take none.
 """
 
 from __future__ import annotations

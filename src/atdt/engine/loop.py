@@ -21,7 +21,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from atdt.config import OptimConfig
-from atdt.engine.checkpoint import final_checkpoint, is_finished, load_checkpoint, save_checkpoint
+from atdt.engine.checkpoint import final_checkpoint, is_finished, last_checkpoint, load_checkpoint, save_checkpoint
+from atdt.engine.fabric import rank_zero_result
 from atdt.engine.replicas import check_replicas, sync_buffers
 from atdt.engine.step import LossStep, TrainingStep
 from atdt.engine.training_log import TrainingLog, render_preview
@@ -46,6 +47,15 @@ def _speed(seconds: float, fabric) -> dict:
     if fabric.device.type == "cuda":
         row["max_memory_gib"] = round(torch.cuda.max_memory_allocated(fabric.device) / 2**30, 3)
     return row
+
+
+def _mean_logs(fabric, logs: dict) -> dict:
+    """The step's other logged values (task_loss, edge_loss, ...) as numbers; under DDP, as the
+    loss, the mean over the processes (one all-reduce for them all), not rank 0's own."""
+    values = [float(v) for v in logs.values()]
+    if fabric.world_size > 1 and values:
+        values = fabric.all_reduce(torch.tensor(values, device=fabric.device), reduce_op="mean").tolist()
+    return dict(zip(logs, values))
 
 
 def fit(fabric, model: torch.nn.Module, loss_fn: Callable, dataset, *, steps: int, batch_size: int,
@@ -99,14 +109,13 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
 
     run_dir = Path(run_dir)
     final_path = final_checkpoint(run_dir)
-    last_path = final_path.with_name("last.ckpt")
+    last_path = last_checkpoint(run_dir)
     if is_finished(run_dir):  # this network is trained: load and return
         payload = load_checkpoint(final_path)
         model.load_state_dict(payload["model"])
         return payload["summary"]
-    if config is not None and fabric.is_global_zero:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        save_config(config, run_dir / "config.yaml")
+    if config is not None:
+        rank_zero_result(fabric, lambda: save_config(config, run_dir / "config.yaml"))
 
     if sync_batchnorm and fabric.world_size > 1:
         if fabric.device.type != "cuda":
@@ -149,14 +158,14 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
                     where = f"last good checkpoint: {last_path}" if last_path.is_file() else "no checkpoint yet"
                     raise NonFiniteLoss(f"{desc}: {step.loss_name} became {loss_value} at step {k}; stopping "
                                         f"({where}). {step.advice}")
+                logged = _mean_logs(fabric, logs)  # every process: a collective under DDP
                 if fabric.is_global_zero:
-                    log.row({"step": k, step.loss_name: loss_value, "lr": first_schedule.get_last_lr()[0],
-                             **{name: float(v) for name, v in logs.items()},
+                    log.row({"step": k, step.loss_name: loss_value, "lr": first_schedule.get_last_lr()[0], **logged,
                              **_speed(elapsed + time.perf_counter() - start, fabric)})
                 bar.set_postfix({step.loss_name: f"{loss_value:.4f}"})
             bar.update()
             if k % ckpt_every == 0 and k < steps:
-                if fabric.is_global_zero:
+                def save_last(k=k):
                     if preview is not None:
                         log.images(render_preview(preview, raw_model, fabric), k)
                     save_checkpoint(last_path, {
@@ -164,7 +173,8 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
                         **{n: s.state_dict() for n, s in schedulers.items()}, **step.state_dict(), "step": k,
                         "rng": torch.get_rng_state(), "seconds": elapsed + time.perf_counter() - start,
                     })
-                fabric.barrier()
+
+                rank_zero_result(fabric, save_last)  # the others wait; a failure (a full disk) stops them all
             if k >= steps:
                 break
     bar.close()
@@ -173,7 +183,7 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
         sync_buffers(fabric, raw_model)
     summary = {"steps": steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
                "checkpoint": str(final_path)}
-    if fabric.is_global_zero:
+    def save_final():
         if preview is not None:
             log.images(render_preview(preview, raw_model, fabric), steps)
         log.close()
@@ -181,5 +191,6 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
                                      "config": to_dict(config) if config is not None else None,
                                      "summary": summary}, seal=True)
         last_path.unlink(missing_ok=True)
-    fabric.barrier()
+
+    rank_zero_result(fabric, save_final)
     return summary

@@ -1,6 +1,7 @@
 """The machine atdt trains on: its CPU, whether that CPU computes bf16 natively, and how fast it
 trains a given network (the demo says what it expects before it starts; times differ up to 4x
-between the CPUs we meet)."""
+between the CPUs we meet). What precision "auto" becomes is ``atdt.engine.fabric.resolve_precision``
+(make_fabric resolves it too); ``resolve_runtime`` resolves a config's once and says so."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import torch
 
 from atdt.config import NetworkConfig
-from atdt.engine.fabric import is_global_zero
+from atdt.engine.fabric import is_global_zero, native_bf16_cpu, resolve_precision
 from atdt.networks import build_task_network
 
 
@@ -26,11 +27,6 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
-def native_bf16_cpu() -> bool:
-    """True where torch finds bf16 units on this CPU (AVX512_BF16 or AMX tiles)."""
-    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-
-
 def describe_cpu() -> str:
     """e.g. 'AMD EPYC (kernels: AVX2, native bf16: no, 2 threads)'."""
     return (f"{cpu_name()} (kernels: {torch.backends.cpu.get_cpu_capability()}, "
@@ -40,9 +36,10 @@ def describe_cpu() -> str:
 def measure_step_rate(network: NetworkConfig, out_channels: int, *, batch_size: int, size: tuple[int, int],
                       seconds: float = 4.0, warmup: int = 2) -> float:
     """Training steps per second of N = D(E(x)) at ``batch_size`` x ``size`` on random data
-    (forward, cross entropy, backward, Adam step), on the CPU, timed for about ``seconds``."""
+    (forward, cross entropy, backward, Adam step), on the CPU, timed for about ``seconds``; the
+    network is built without its pretrained weights (the same step, nothing downloaded)."""
     generator = torch.Generator().manual_seed(0)
-    model = build_task_network(network, out_channels).train()
+    model = build_task_network(replace(network, pretrained=None), out_channels).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     images = torch.rand(batch_size, 3, *size, generator=generator)
     labels = torch.randint(0, out_channels, (batch_size, *size), generator=generator)
@@ -60,20 +57,6 @@ def measure_step_rate(network: NetworkConfig, out_channels: int, *, batch_size: 
         step()
         count += 1
     return count / (time.perf_counter() - start)
-
-
-def resolve_precision(precision: str, accelerator: str = "auto") -> str:
-    """``precision`` as Lightning Fabric takes it: "auto" becomes "bf16-mixed" where the hardware
-    computes bf16 natively (a CUDA GPU that supports it; a CPU with AVX512_BF16 or AMX, as torch
-    reports them) and "32-true" elsewhere (on an AVX2-only CPU bf16 is emulated, 8-13x slower);
-    any other value is returned as given."""
-    if precision != "auto":
-        return precision
-    if accelerator in ("cuda", "gpu") or (accelerator == "auto" and torch.cuda.is_available()):
-        return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
-    if accelerator in ("cpu", "auto"):
-        return "bf16-mixed" if native_bf16_cpu() else "32-true"
-    return "32-true"  # mps and others: full precision
 
 
 def resolve_runtime(cfg, print_fn=print):

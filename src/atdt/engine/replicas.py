@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import torch
 
+from atdt.engine.checkpoint import hash_tensor
+
 
 class ReplicaMismatch(RuntimeError):
     pass
@@ -26,9 +28,7 @@ def state_digest(tensors: Mapping[str, torch.Tensor]) -> str:
     bytes, in order; equal digests = bit-identical tensors."""
     h = hashlib.sha256()
     for name, t in tensors.items():
-        t = t.detach()
-        h.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
-        h.update(t.cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        hash_tensor(h, t, f"{name}:{t.dtype}:{tuple(t.shape)};")
     return h.hexdigest()
 
 

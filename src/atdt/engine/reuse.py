@@ -2,7 +2,7 @@
 
 A network's fingerprint hashes what changes its weights: the task, each training set (format,
 resolved root, options, limit, proxy labels and a manifest of its files), the network and
-training settings, the seed and precision, and the fingerprints of the networks it builds on
+training settings, the seed and precision (and runtime.sync_batchnorm where true), and the fingerprints of the networks it builds on
 (G: N1 and N2). Logging, checkpoint frequency, data-loader workers, progress bars and the
 evaluation splits change nothing trained, so they are left out. A run folder whose fingerprint
 differs is moved aside (never deleted) and, if an earlier folder set aside holds the wanted
@@ -21,7 +21,7 @@ from pathlib import Path
 from atdt.config import DataConfig, RuntimeConfig, TrainConfig
 from atdt.data.io import write_text
 from atdt.data.manifest import data_manifest
-from atdt.engine.checkpoint import final_checkpoint, is_finished
+from atdt.engine.checkpoint import final_checkpoint, is_finished, last_checkpoint
 from atdt.typed_config import to_dict
 
 COSMETIC_TRAIN = ("log_every", "ckpt_every", "num_workers")  # how often we look, not what is learnt
@@ -49,9 +49,12 @@ def train_key(train: TrainConfig) -> dict:
 
 def network_inputs(task: str, data: list[dict], network, train: TrainConfig, runtime: RuntimeConfig,
                    builds_on: tuple[str, ...] = ()) -> dict:
-    """The declared inputs of one trained network (plain data; ``network`` a config or a dict)."""
+    """The declared inputs of one trained network (plain data; ``network`` a config or a dict).
+    ``runtime.sync_batchnorm`` changes the batch-norm statistics under DDP: it counts where true,
+    and is left out where false, so the fingerprints from before it counted stay."""
     return {"task": task, "data": list(data), "network": to_dict(network), "train": train_key(train),
-            "seed": runtime.seed, "precision": runtime.precision, "builds_on": list(builds_on)}
+            "seed": runtime.seed, "precision": runtime.precision, "builds_on": list(builds_on),
+            **({"sync_batchnorm": True} if runtime.sync_batchnorm else {})}
 
 
 def fingerprint(inputs: dict) -> str:
@@ -85,19 +88,19 @@ def _aside(run_dir: Path, tag: str) -> Path:
     return target
 
 
-def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, search_root=None) -> str:
+def prepare_run(run_dir, inputs: dict, print_fn=print, search_root=None) -> str:
     """Make ``run_dir`` hold the network of ``inputs``: keep it if the fingerprint matches (a
     finished network is reused, an unfinished one resumes), else move the old folder aside to
     ``<name>.<old fingerprint>`` and restore ``<name>.<new fingerprint>`` if one exists.
     With ``search_root``, a network with this fingerprint finished anywhere below it is adopted
-    (``adopt_finished``). Only the ``primary`` process (rank 0) touches the disk. Returns the
-    fingerprint."""
+    (``adopt_finished``). Under DDP rank 0 alone calls it (``atdt.engine.fabric.rank_zero_result``).
+    Returns the fingerprint."""
     run_dir = Path(run_dir)
     fp = fingerprint(inputs)
     marker = run_dir / MARKER
     old = marker.read_text().strip() if marker.is_file() else None
     trained = (run_dir / "checkpoints").is_dir()
-    if primary and old != fp and (old is not None or trained):
+    if old != fp and (old is not None or trained):
         try:
             previous = json.loads((run_dir / INPUTS).read_text())
         except (OSError, ValueError):
@@ -110,13 +113,13 @@ def prepare_run(run_dir, inputs: dict, print_fn=print, primary: bool = True, sea
         if (keep / MARKER).is_file() and keep.joinpath(MARKER).read_text().strip() == fp:
             keep.rename(run_dir)
             print_fn(f"  {run_dir.name}: restored the earlier run with these inputs from {keep}")
-    if primary and (not marker.is_file() or marker.read_text().strip() != fp):
+    if not marker.is_file() or marker.read_text().strip() != fp:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text(run_dir / INPUTS, json.dumps(inputs, indent=1, sort_keys=True, default=str) + "\n")
         write_text(marker, fp + "\n")
-    donor = adopt_finished(run_dir, fp, search_root) if primary and search_root is not None else None
+    donor = adopt_finished(run_dir, fp, search_root) if search_root is not None else None
     state = f"reused (same inputs as {donor})" if donor else "reused" if is_finished(run_dir) else (
-        "resuming" if final_checkpoint(run_dir).with_name("last.ckpt").is_file() else "training")
+        "resuming" if last_checkpoint(run_dir).is_file() else "training")
     print_fn(f"  {run_dir.name}: {state}")
     return fp
 

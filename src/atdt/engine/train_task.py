@@ -16,7 +16,8 @@ from atdt.data.io import write_text
 from atdt.data.mixed import MixedSampler, TrainingSet
 from atdt.engine.checkpoint import load_finished, network_to_build, stored_network
 from atdt.engine.evaluate import evaluate
-from atdt.engine.fabric import make_fabric, rank_zero
+from atdt.engine.fabric import make_fabric, rank_zero_result
+from atdt.engine.lock import folder_lock
 from atdt.engine.loop import fit
 from atdt.engine.machine import resolve_runtime
 from atdt.engine.reuse import data_key, network_inputs, prepare_run
@@ -91,14 +92,21 @@ def load_task_network(run_dir) -> tuple[TaskNetwork, Task, dict]:
     return model, get_task(config["task"]), config
 
 
-def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print) -> dict | None:
+def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print, wait: bool = False) -> dict | None:
     """`atdt train-task` once its config is checked: open the training splits, fingerprint them with
     the settings (the reuse rule of `atdt run`: a folder trained on other data, task or settings is
     moved aside), train or resume in ``run_dir``, score the network on each domain's validation
     split that carries the task's labels and write them to metrics.json. Returns the scores by
-    ``<domain>/<split>`` on rank 0 (under DDP the other processes, started by ``make_fabric``, get None)."""
+    ``<domain>/<split>`` on rank 0 (under DDP the other processes, started by ``make_fabric``, get None).
+    ``run_dir`` is locked meanwhile (``atdt.engine.lock``): another run into it refuses, or with
+    ``wait`` waits for this one to end."""
     run_dir = Path(run_dir)
     cfg = resolve_runtime(cfg, print_fn)  # precision auto: what this machine computes natively
+    with folder_lock(run_dir, wait=wait, print_fn=print_fn):
+        return _train_and_score(cfg, run_dir, print_fn)
+
+
+def _train_and_score(cfg: TaskTrainConfig, run_dir: Path, print_fn) -> dict | None:
     task = get_task(cfg.task)
     datasets = [open_split(d, d.train_split, train=True) for d in cfg.domains]
     inputs = network_inputs(cfg.task, [data_key(d, ds) for d, ds in zip(cfg.domains, datasets)], cfg.network,
@@ -106,8 +114,7 @@ def train_and_score(cfg: TaskTrainConfig, run_dir, print_fn=print) -> dict | Non
     # under DDP make_fabric starts the other processes (each runs the command again); rank 0 alone
     # moves or marks the run folder
     fabric = make_fabric(cfg.runtime)
-    prepare_run(run_dir, inputs, rank_zero(fabric, print_fn), primary=fabric.is_global_zero)
-    fabric.barrier()
+    rank_zero_result(fabric, lambda: prepare_run(run_dir, inputs, print_fn))
     model = train_task_network(cfg.task, datasets, network=cfg.network, train=cfg.train, runtime=cfg.runtime,
                                run_dir=run_dir, config=cfg, fabric=fabric)
     if not fabric.is_global_zero:

@@ -15,7 +15,7 @@ from atdt.config import ExperimentConfig
 from atdt.data import open_split
 from atdt.data.subset import first_n
 from atdt.engine import evaluate, make_fabric, mean_focal
-from atdt.engine.fabric import rank_zero
+from atdt.engine.fabric import rank_zero, rank_zero_result
 from atdt.engine.lock import folder_lock
 from atdt.engine.machine import resolve_runtime
 from atdt.engine.reuse import evaluation_key
@@ -24,12 +24,7 @@ from atdt.method.network_table import DERIVED
 from atdt.method.seed_run import SeedRun, ensure_network
 from atdt.method.validation import validate_experiment
 from atdt.report.figures import qualitative_figure
-from atdt.report.results import (
-    aggregate,
-    stored_results,
-    write_aggregate,
-    write_seed_results,
-)
+from atdt.report.results import stored_results, write_aggregate, write_seed_results
 from atdt.tasks import get_task
 from atdt.typed_config import save_config, to_dict
 
@@ -92,15 +87,13 @@ def run_seed(cfg: ExperimentConfig, folder: Path, print_fn=print, fabric=None) -
     and every process returns rank 0's results."""
     fabric = fabric or make_fabric(cfg.runtime)
     print_fn = rank_zero(fabric, print_fn)
-    if fabric.is_global_zero:
-        folder.mkdir(parents=True, exist_ok=True)
-        save_config(cfg, folder / "config.yaml")
+    rank_zero_result(fabric, lambda: save_config(cfg, folder / "config.yaml"))
     run = SeedRun(cfg, folder, fabric, print_fn)
     for name in networks_for(cfg.methods):
         ensure_network(name, run)
     # scored once, on the whole test splits: every process holds the same networks (ensure_network
     # checked), so the others wait for rank 0's numbers rather than score shards of their own
-    return fabric.broadcast(_scored(run) if fabric.is_global_zero else None)
+    return rank_zero_result(fabric, lambda: _scored(run))
 
 
 def _scored(run: SeedRun) -> dict:
@@ -152,4 +145,4 @@ def _run_seeds(cfg: ExperimentConfig, print_fn) -> dict:
         per_seed.append(run_seed(seed_cfg, root / f"seed{seed}", print_fn, fabric))
     if len(per_seed) == 1:
         return per_seed[0]
-    return write_aggregate(per_seed, root, labels()) if fabric.is_global_zero else aggregate(per_seed, root)
+    return rank_zero_result(fabric, lambda: write_aggregate(per_seed, root, labels()))

@@ -77,12 +77,8 @@ def _task_name(role: str, cfg: ExperimentConfig) -> str:
     return {"source": cfg.task_source, "target": cfg.task_target}[role]
 
 
-def _processes(cfg: ExperimentConfig) -> int:
-    return max(cfg.runtime.devices, 1) * max(cfg.runtime.num_nodes, 1)
-
-
 def _check_train(net: Network, d: Declared, cfg: ExperimentConfig, problems: list) -> None:
-    check_train(problems, net.settings, d.train, domains=len(net.domains), world_size=_processes(cfg))
+    check_train(problems, net.settings, d.train, domains=len(net.domains), world_size=cfg.runtime.world_size)
 
 
 # ----------------------------------------------------------------------------- task networks (steps 1 and 2)
@@ -165,7 +161,7 @@ def _declare_transfer(net: Network, cfg: ExperimentConfig, transfer) -> Declared
 
 def _check_transfer(net: Network, d: Declared, cfg: ExperimentConfig, problems: list) -> None:
     key, t = net.settings, d.settings
-    check_train(problems, f"{key}.train", d.train, domains=len(net.domains), world_size=_processes(cfg))
+    check_train(problems, f"{key}.train", d.train, domains=len(net.domains), world_size=cfg.runtime.world_size)
     positive(problems, f"{key}.layers", t.layers, 5)
     if t.down not in (0, 1, 2):
         problems.append(f"{key}.down: G's stride-2 layers must be 0, 1 or 2, got {t.down}")
@@ -194,7 +190,8 @@ def _declare_stages(net: Network, cfg: ExperimentConfig, transfer) -> Declared:
 
 
 def _check_stages(net: Network, d: Declared, cfg: ExperimentConfig, problems: list) -> None:
-    _check_transfer(net, d, cfg, problems)
+    """What the G_k add to G: the skips they map, ``multiscale_down``. The rest of the transfer
+    block is G's (``_check_transfer``), which every method with the G_k needs too."""
     key, shallow = net.settings, shallow_stages(cfg.network)
     if not shallow:
         problems.append("network.skips: multi-scale transfer (atdt_multiscale) needs D2 to read E's shallower stages "

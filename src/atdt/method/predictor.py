@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import torch
@@ -13,7 +12,7 @@ from atdt.engine.checkpoint import (CheckpointError, build_checked, load_checkpo
 from atdt.engine.train_task import load_task_network
 from atdt.networks import TransferNetwork, build_task_network
 from atdt.tasks import Task, get_task
-from atdt.typed_config import to_dict
+from atdt.typed_config import finite_positive, to_dict
 
 
 class ATDTPredictor(nn.Module):
@@ -93,7 +92,7 @@ def check_meta(meta, path) -> dict:
     if unknown:
         raise CheckpointError(path, f"unknown meta key(s) {', '.join(map(repr, unknown))}; valid keys: depth_scale")
     scale = meta.get("depth_scale", 1.0)
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+    if not finite_positive(scale):
         raise CheckpointError(path, f"meta.depth_scale must be a finite number > 0 (the focal ratio f_B / f_A), "
                                     f"got {scale!r}")
     return meta

@@ -14,6 +14,8 @@ from typing import Any
 
 from atdt.config import DataConfig, ExperimentConfig
 from atdt.data import open_split
+from atdt.engine.checkpoint import is_finished
+from atdt.engine.fabric import rank_zero_result
 from atdt.engine.replicas import check_replicas
 from atdt.engine.reuse import data_key, prepare_run
 from atdt.method.network_table import DERIVED, NETWORKS, folder_of
@@ -66,7 +68,8 @@ class SeedRun:
 def ensure_network(name: str, run: SeedRun):
     """Network ``name`` of this seed, trained if need be (after the networks it builds on): a run
     folder holding it with the same inputs is reused, an unfinished one resumes, one with other
-    inputs is moved aside (``atdt.engine.reuse.prepare_run``)."""
+    inputs is moved aside (``atdt.engine.reuse.prepare_run``). Under DDP a reused network is
+    checked to be the same on every process (a trained one is, by the loop)."""
     if name in run.networks:
         return run.networks[name]
     net, declared = NETWORKS[name], declare(name, run.cfg)
@@ -78,12 +81,14 @@ def ensure_network(name: str, run: SeedRun):
     inputs = (kind.inputs(net, declared, run, run_dir) if kind.inputs
               else declared_inputs(name, run.cfg, data_keys, run.fingerprints))
     # a network that another experiment under out/ trained with the same inputs is adopted
-    fp = prepare_run(run_dir, inputs, run.print_fn, primary=run.fabric.is_global_zero, search_root=run.cfg.out)
-    run.fabric.barrier()
+    fp = rank_zero_result(run.fabric, lambda: prepare_run(run_dir, inputs, run.print_fn, search_root=run.cfg.out))
+    loaded = is_finished(run_dir)
     run.networks[name] = kind.train(net, declared, run, builds_on, run_dir)
     run.fingerprints[name] = fp
     run.timings[folder_of(name)] = time.perf_counter() - t0
-    if run.fabric.world_size > 1:  # trained or loaded, every process must now hold the same network
+    # every process must now hold the same network: one trained here was checked by the loop, which
+    # ends giving every process rank 0's buffers; one loaded from its folder is checked here
+    if run.fabric.world_size > 1 and loaded:
         digest = check_replicas(run.fabric, {folder_of(name): run.networks[name].state_dict()})[folder_of(name)]
         run.print_fn(f"  {folder_of(name)}: the same weights and buffers on all {run.fabric.world_size} processes "
                      f"(sha256 {digest[:16]})")

@@ -15,7 +15,9 @@ from torch import nn
 
 from atdt.config import NetworkConfig, RuntimeConfig, TrainConfig, TransferConfig
 from atdt.data.mixed import MixedSampler, TrainingSet
-from atdt.engine import final_checkpoint, fit, is_finished, load_checkpoint, train_task_network
+from atdt.engine import final_checkpoint, fit, is_finished, load_checkpoint, save_checkpoint, train_task_network
+from atdt.engine.checkpoint import build_checked
+from atdt.engine.fabric import rank_zero_result
 from atdt.method.features import FeaturePairs, cache_feature_pairs
 from atdt.method.predictor import ATDTPredictor, MultiscalePredictor, skip_stages
 from atdt.networks import TaskNetwork, TransferNetwork
@@ -94,12 +96,29 @@ def step3_multiscale(e1, e2, train_a, *, stages: dict[int, int], transfer: Trans
                      run_dir, fabric, desc: str = "multi-scale: G_k on A") -> nn.ModuleDict:
     """Beyond the paper (its Sec. 6 names multi-scale transfer as future work): step 3 once more for
     each shallower stage k of E that D2 reads through its skips, G_k mapping E1's stage-k features to
-    E2's on A with the same frozen-encoder L2 loss; ``stages``: k -> G_k's stride-2 layers. Each
-    trains in ``run_dir/stage<k>``; returns {"<k>": G_k}. The deepest stage's G is step 3's own."""
-    return nn.ModuleDict({str(k): step3_train_transfer(e1, e2, train_a, transfer=transfer, runtime=runtime,
-                                                       run_dir=Path(run_dir) / f"stage{k}", fabric=fabric,
-                                                       desc=f"{desc}, stage {k}", level=k - 1, down=down)
-                          for k, down in sorted(stages.items())})
+    E2's on A with the same frozen-encoder L2 loss; ``stages``: k -> G_k's stride-2 layers. The
+    deepest stage's G is step 3's own. Each trains (or resumes) in ``run_dir/stage<k>``; then one
+    sealed ``run_dir``'s final checkpoint holds them all (every G_k's weights, each one's settings),
+    so the folder is one finished network, reused, adopted and rebuilt from that file alone.
+    Returns {"<k>": G_k}."""
+    run_dir = Path(run_dir)
+
+    def build() -> nn.ModuleDict:
+        return nn.ModuleDict({str(k): build_transfer(e1.out_channels[k - 1], e2.out_channels[k - 1], transfer, down)
+                              for k, down in sorted(stages.items())})
+
+    if is_finished(run_dir):  # trained before: the stage folders are not read
+        path = final_checkpoint(run_dir)
+        return build_checked(path, "the multi-scale transfer networks", build, load_checkpoint(path).get("model")).eval()
+    gs = nn.ModuleDict({str(k): step3_train_transfer(e1, e2, train_a, transfer=transfer, runtime=runtime,
+                                                     run_dir=run_dir / f"stage{k}", fabric=fabric,
+                                                     desc=f"{desc}, stage {k}", level=k - 1, down=down)
+                        for k, down in sorted(stages.items())})
+    config = {"transfer": to_dict(transfer),
+              "stages": {str(k): {"level": k - 1, "down": gs[str(k)].strides} for k in sorted(stages)}}
+    rank_zero_result(fabric, lambda: save_checkpoint(final_checkpoint(run_dir), {
+        "model": {k: v.cpu() for k, v in gs.state_dict().items()}, "config": config}, seal=True))
+    return gs
 
 
 def step4_transfer(e1, g, n2) -> ATDTPredictor:

@@ -13,8 +13,9 @@ from pathlib import Path
 from atdt.config import ExperimentConfig
 from atdt.data.io import write_text
 from atdt.engine import make_fabric
-from atdt.engine.fabric import rank_zero
+from atdt.engine.fabric import rank_zero, rank_zero_result
 from atdt.engine.lock import folder_lock
+from atdt.engine.machine import resolve_runtime
 from atdt.method.experiment import run_experiment
 from atdt.method.study_file import Point, Study, point_configs
 from atdt.method.validation import validate_experiment
@@ -68,6 +69,10 @@ def run_study(study: Study, extra_overrides=(), print_fn=print, wait: bool = Fal
     configs = point_configs(study, extra_overrides)
     for _, cfg in configs:  # every point, before the first trains: a bad value fails the whole study
         validate_experiment(cfg)
+    said: list[str] = []  # precision auto resolves alike for every point: said once per study
+    configs = [(point, resolve_runtime(cfg, said.append)) for point, cfg in configs]
+    for line in dict.fromkeys(said):
+        print_fn(line)
     _one_launch(study, configs)
     with folder_lock(Path(configs[0][1].out) / study.name, wait=wait, print_fn=print_fn):
         return _run_points(study, configs, print_fn, wait)
@@ -83,7 +88,7 @@ def _run_points(study: Study, configs: list, print_fn, wait: bool) -> list[Point
         t0 = time.perf_counter()
         results = run_experiment(cfg, print_fn, wait=wait)
         wall = fabric.broadcast(time.perf_counter() - t0)  # rank 0's clock, in every process's results
-        total = fabric.broadcast(_record_wall_time(cfg, study, point, wall) if fabric.is_global_zero else None)
+        total = rank_zero_result(fabric, lambda: _record_wall_time(cfg, study, point, wall))
         done.append(PointResult(point, cfg, results, seed_results(cfg), wall, total))
         print_fn(f"[study {study.name}] {point.name} finished in {wall / 60:.1f} min")
     return done

@@ -43,7 +43,7 @@ from pathlib import Path
 from atdt.config import ExperimentConfig
 from atdt.presets import resolve_experiment
 from atdt.tasks import TASKS
-from atdt.typed_config import ConfigError, from_dict, load_config, load_yaml
+from atdt.typed_config import ConfigError, from_dict, load_config, read_yaml
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def study_from_dict(data: dict, where: str = "study") -> Study:
 
 def load_study(path: str | Path) -> Study:
     path = Path(path)
-    return study_from_dict(load_yaml(path.read_text(), path) or {}, str(path))
+    return study_from_dict(read_yaml(path) or {}, str(path))
 
 
 def select_points(study: Study, names) -> Study:

@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from torch.utils.data import Dataset, Sampler
 
 from atdt.config import CycleGANConfig, GANTrainConfig
-from atdt.engine.checkpoint import build_checked, is_finished, load_checkpoint, rebuilding
+from atdt.engine.checkpoint import build_checked, load_checkpoint, rebuilding
 from atdt.engine.loop import train_steps
 from atdt.networks.cyclegan import CycleGAN
 from atdt.typed_config import to_dict
@@ -221,7 +221,7 @@ def train_cyclegan(fabric, dataset_a, dataset_b, *, network: CycleGANConfig, tra
     checkpoint and at the end, config.yaml) on the one loop (atdt.engine.loop.train_steps); a
     finished run is loaded, an interrupted one resumes. Returns the networks (on fabric's device,
     in eval mode) and {"steps", "final_loss", "seconds", "checkpoint"}."""
-    if fabric.world_size > 1 and not is_finished(run_dir):  # its step calls the networks outside DDP's wrapper
+    if fabric.world_size > 1:  # its step calls the networks outside DDP's wrapper (validation refuses it first)
         raise ValueError(f"CycleGAN trains on one device only, got {fabric.world_size} processes")
     torch.manual_seed(seed)  # the init depends on the seed alone, not on what ran before (an experiment's networks)
     nets = CycleGAN(**to_dict(network))

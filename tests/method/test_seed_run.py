@@ -27,7 +27,7 @@ def test_a_new_network_is_one_entry_trained_on_demand(tmp_path, monkeypatch):
     monkeypatch.setitem(NETWORKS, "toy_a", Network("toy", domains=(), settings="n2", desc="toy a"))
     monkeypatch.setitem(NETWORKS, "toy_b", Network("toy", domains=(), settings="n2", desc="toy b",
                                                    builds_on=("toy_a",), folder="b"))
-    fabric = SimpleNamespace(is_global_zero=True, barrier=lambda: None, world_size=1)
+    fabric = SimpleNamespace(is_global_zero=True, barrier=lambda: None, world_size=1, broadcast=lambda obj, src=0: obj)
     run = SeedRun(ExperimentConfig(out=str(tmp_path)), tmp_path, fabric, print_fn=lambda m: None)
     assert ensure_network("toy_b", run).name == "b"
     assert ensure_network("toy_b", run).name == "b" and ensure_network("toy_a", run).name == "toy_a"

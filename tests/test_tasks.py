@@ -27,6 +27,38 @@ def test_semantic_loss_is_cross_entropy_over_the_labelled_pixels():
     assert TASKS["semantic"].loss(raw, {"semantic": target}).item() == pytest.approx(expected, rel=1e-6)
 
 
+def test_class_balance_one_gives_every_class_present_the_same_say():
+    """p = 1 weights a class by 1 / its pixel share: the loss is the mean over the classes present
+    of each one's mean cross-entropy, whatever their pixel counts; p = 0 is plain cross-entropy."""
+    torch.manual_seed(0)
+    raw = torch.randn(2, NUM_CLASSES, 4, 8)
+    target = torch.zeros(2, 4, 8, dtype=torch.int64)  # road everywhere but:
+    target[0, 0, :3] = 5  # 3 pole pixels
+    target[1, 2, 1] = 8  # 1 traffic-sign pixel
+    target[1, 3, :] = IGNORE_INDEX  # 8 pixels without a label
+    per_pixel = torch.nn.functional.cross_entropy(raw, target, ignore_index=IGNORE_INDEX, reduction="none")
+    by_class = [per_pixel[target == c].mean() for c in (0, 5, 8)]
+    loss = TASKS["semantic"].balanced_loss
+    assert loss(raw, {"semantic": target}, 1.0).item() == pytest.approx(torch.stack(by_class).mean().item(), rel=1e-5)
+    assert loss(raw, {"semantic": target}, 0.0).item() == pytest.approx(
+        TASKS["semantic"].loss(raw, {"semantic": target}).item(), rel=1e-6)
+
+
+def test_class_balance_hands_the_rare_class_a_larger_share_of_the_gradient():
+    raw = torch.zeros(1, NUM_CLASSES, 4, 4, requires_grad=True)
+    target = torch.zeros(1, 4, 4, dtype=torch.int64)
+    target[0, 0, 0] = 5  # one pole pixel among 15 of road
+    shares = []
+    for p in (0.0, 0.5, 1.0):
+        (grad,) = torch.autograd.grad(TASKS["semantic"].balanced_loss(raw, {"semantic": target}, p), raw)
+        per_pixel = grad.norm(dim=1)[0]
+        shares.append((per_pixel[0, 0] / per_pixel.sum()).item())
+    assert shares[0] == pytest.approx(1 / 16, rel=1e-5)  # every pixel alike
+    # p = 0.5: weights (1/16)^-0.5 = 4 for the pole, (15/16)^-0.5 for each road pixel
+    assert shares[1] == pytest.approx(4 / (4 + 15 * (16 / 15) ** 0.5), rel=1e-5)
+    assert shares[2] == pytest.approx(0.5, rel=1e-5)  # the pole pixel weighs as much as the 15 road pixels
+
+
 def test_depth_loss_is_l1_on_depth_over_100_without_unlabelled_or_far_pixels():
     raw = torch.zeros(1, 1, 2, 2)  # sigmoid(0) = 0.5, i.e. 50 m
     raw[0, 0, 1, 1] = _logit(0.9)  # 90 m

@@ -63,6 +63,8 @@ class TrainConfig:
     # beyond the paper (the authors' TPAMI 2023 follow-up); 0 = off
     aux_edges: float = 0.0  # weight of an auxiliary head predicting image edges from E's deepest features
     norm_align: float = 0.0  # weight of the A/B feature-norm discrepancy loss (multi-domain training, N1)
+    # a task with classes (semantic): cross-entropy weights (a class's pixel share in the batch)^-p; 0 = off
+    class_balance: float = 0.0
 
 
 @dataclass(frozen=True)

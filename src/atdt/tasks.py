@@ -38,12 +38,20 @@ PALETTE = np.array(
 # ----------------------------------------------------------------------------- semantic
 
 
-def semantic_loss(raw: torch.Tensor, batch: dict) -> torch.Tensor:
+def semantic_loss(raw: torch.Tensor, batch: dict, class_balance: float = 0.0) -> torch.Tensor:
+    """Cross-entropy over the labelled pixels. ``class_balance`` p > 0 weights each class by its
+    share of the batch's labelled pixels to the power -p: p = 1 gives every class present the same
+    say (the mean over classes of their mean loss), 0.5 the inverse square root (docs/training.md)."""
     # raw: (B, 11, H, W) logits; labels >= NUM_CLASSES other than 255 never occur (loaders map them)
     target = batch["semantic"]  # (B, H, W)
-    if not (target != IGNORE_INDEX).any():
+    labelled = target != IGNORE_INDEX
+    if not labelled.any():
         return raw.sum() * 0.0  # cross-entropy's mean over no pixel is 0/0: NaN into every weight
-    return F.cross_entropy(raw, target, ignore_index=IGNORE_INDEX)
+    weight = None
+    if class_balance:
+        share = torch.bincount(target[labelled], minlength=raw.shape[1]).float() / labelled.sum()
+        weight = share.clamp_min(1e-4).pow(-class_balance).to(raw.dtype)  # absent classes: any value, unused
+    return F.cross_entropy(raw, target, weight=weight, ignore_index=IGNORE_INDEX)
 
 
 def semantic_predict(raw: torch.Tensor) -> torch.Tensor:
@@ -164,6 +172,9 @@ class Task:
     key_metrics: tuple[str, ...]  # the ones a summary shows, the first foremost
     no_label: str  # a label without a pixel the metrics score (accumulator().count == 0), in words
     fill: tuple[float, torch.dtype, tuple[int, ...]]  # "no label" (value, dtype, dims before H, W) (data.partial)
+    # (raw, batch, p) -> the loss with classes weighted by their batch share^-p (train.class_balance);
+    # None for a task without classes
+    balanced_loss: Callable[[torch.Tensor, dict, float], torch.Tensor] | None = None
 
     @property
     def label_key(self) -> str:
@@ -195,6 +206,7 @@ TASKS: dict[str, Task] = {
         key_metrics=("miou", "acc"),
         no_label="every pixel is 255 = ignore",
         fill=(IGNORE_INDEX, torch.int64, ()),
+        balanced_loss=semantic_loss,
     ),
     "depth": Task(
         name="depth",

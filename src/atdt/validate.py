@@ -96,10 +96,17 @@ def _check_adam(problems: list, key: str, lr: float, beta1: float) -> None:
         problems.append(f"{key}beta1: must be in [0, 1), got {beta1}")
 
 
-def check_train(problems: list, key: str, t: TrainConfig, domains: int = 1, world_size: int = 1) -> None:
+def check_train(problems: list, key: str, t: TrainConfig, domains: int = 1, world_size: int = 1,
+                task: str | None = None) -> None:
     """A task network's or G's training settings (``key``: where they are, e.g. ``n1``, ``transfer.train``):
-    the batch split into equal shares of ``domains`` domains on each of ``world_size`` processes."""
-    _check_loop(problems, key, t, ("aux_edges", "norm_align"))
+    the batch split into equal shares of ``domains`` domains on each of ``world_size`` processes;
+    ``task``: the task a task network learns (None for G), which ``class_balance`` needs classes of."""
+    _check_loop(problems, key, t, ("aux_edges", "norm_align", "class_balance"))
+    if t.class_balance > 0:
+        balanced = [name for name, spec in TASKS.items() if spec.balanced_loss is not None]
+        if task not in TASKS or TASKS[task].balanced_loss is None:
+            problems.append(f"{key}.class_balance: {task or 'G'} has no classes to balance "
+                            f"(it applies to a task network of: {', '.join(balanced)}); use 0")
     if t.batch_size >= 1 and t.batch_size % (domains * world_size):
         problems.append(f"{key}.batch_size: {t.batch_size} must be a multiple of {domains * world_size} "
                         f"({domains} domain(s) in every batch x {world_size} process(es))")
@@ -218,7 +225,8 @@ def validate_task_training(cfg: TaskTrainConfig) -> None:
     check_network(problems, "network", cfg.network)
     check_runtime(problems, "runtime", cfg.runtime)
     check_seed(problems, "runtime.seed", cfg.runtime.seed)
-    check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=cfg.runtime.world_size)
+    check_train(problems, "train", cfg.train, domains=max(len(cfg.domains), 1), world_size=cfg.runtime.world_size,
+                task=cfg.task)
     for i, d in enumerate(cfg.domains):
         check_domain(problems, f"domains[{i}]", d, {"train_split": label_keys(cfg.task), "val_split": ()})
     raise_problems(problems, "train-task config")

@@ -281,5 +281,6 @@ def test_the_help_lists_the_checks(capsys):
     with pytest.raises(SystemExit):
         main(["data", "check", "--help"])
     out = capsys.readouterr().out
-    for words in ("world.json", "listed twice", "camera values", "size of the others", "valid pixel", "exit status 1"):
+    for words in ("world.json", "listed twice", "leaves the dataset's", "ATDT_MAX_IMAGE_PIXELS", "camera values",
+                  "size of the others", "valid pixel", "exit status 1"):
         assert words in out

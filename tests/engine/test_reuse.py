@@ -42,6 +42,17 @@ def test_fingerprints_from_before_sync_batchnorm_counted_stay():
     assert "sync_batchnorm" not in inputs and fingerprint(inputs) == "034d87fb94e90365"
 
 
+def test_class_balance_counts_only_where_it_is_on():
+    """train.class_balance came later: at 0 the fingerprint is the one before it (pinned above),
+    any other value changes it."""
+    def fp(balance):
+        return fingerprint(network_inputs("semantic", [{"files": "x"}], NetworkConfig(),
+                                          TrainConfig(class_balance=balance), RuntimeConfig()))
+
+    assert fp(0.0) == "034d87fb94e90365"
+    assert len({fp(0.0), fp(0.5), fp(1.0)}) == 3
+
+
 def test_a_changed_run_is_moved_aside_and_comes_back(tmp_path):
     run, printed = tmp_path / "n1", []
     old = {"task": "depth", "train": {"steps": 5}}

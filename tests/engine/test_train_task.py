@@ -56,3 +56,7 @@ def test_task_loss_adds_the_auxiliary_terms_only_when_weighted():
     assert set(logs) == {"task_loss", "edge_loss", "norm_gap"}
     expected = logs["task_loss"] + 0.5 * logs["edge_loss"] + 0.25 * logs["norm_gap"]
     assert total.item() == pytest.approx(expected.item(), rel=1e-5)
+    balanced, _ = task_loss(task, class_balance=1.0)(model, batch)
+    assert balanced.item() == pytest.approx(task.balanced_loss(model(batch["image"]), batch, 1.0).item(), rel=1e-6)
+    with pytest.raises(ValueError, match="train.class_balance: task depth has no classes to balance"):
+        task_loss(get_task("depth"), class_balance=0.5)

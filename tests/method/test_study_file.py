@@ -53,8 +53,13 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
                    ("dep2sem-vivid-camera", "depth", "semantic", "vivid", "tab1", "b"),
                    ("dep2sem-clean-camera", "depth", "semantic", "clean", "tab1", "c")),
     "thin_classes": (("baseline", "oracle"),
-                     *[(f"dep2sem-skips-{s}-output_stride-{o}", "depth", "semantic", "clean", "thin",
-                        f"skips={s}, output_stride={o}") for s in ("false", "true") for o in (16, 8)]),
+                     *[(f"dep2sem-{name}", "depth", "semantic", "clean", "thin", label) for name, label in (
+                         ("skips-false-output_stride-16", "the demo's settings"),
+                         ("skips-false-output_stride-8", "output stride 8"),
+                         ("skips-true-output_stride-16", "decoder skips"),
+                         ("skips-true-output_stride-8", "skips + output stride 8"),
+                         ("balanced-skips-false-output_stride-16", "class-balanced"),
+                         ("balanced-skips-true-output_stride-16", "skips + class-balanced"))]),
 }
 
 

@@ -15,8 +15,10 @@ import argparse
 CHECKS = """\
 checks, for each split:
   - it opens: world.json and the split list (or file list) are well formed
-  - it is not empty, and no sample id or image file is listed twice
-  - every sample loads: no missing, unreadable or corrupt file; label ids inside the class table;
+  - it is not empty, no sample id or image file is listed twice, and no id leaves the dataset's
+    folder (absolute, empty or '..')
+  - every sample loads: no missing, unreadable or corrupt file; no image over the pixel limit
+    (8192x8192; ATDT_MAX_IMAGE_PIXELS raises it); label ids inside the class table;
     semantic labels single-channel, depth/disparity/normals 16-bit; each label the size of its
     image; camera values (fx, fy, cx, cy, baseline) finite and not negative
   - stereo pairs: each right view exists and has its left view's size; no unpaired file

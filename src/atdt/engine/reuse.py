@@ -2,8 +2,9 @@
 
 A network's fingerprint hashes what changes its weights: the task, each training set (format,
 resolved root, options, limit, proxy labels and a manifest of its files), the network and
-training settings, the seed and precision (and runtime.sync_batchnorm where true), and the fingerprints of the networks it builds on
-(G: N1 and N2). Logging, checkpoint frequency, data-loader workers, progress bars and the
+training settings (train.class_balance where not 0), the seed and precision (and
+runtime.sync_batchnorm where true), and the fingerprints of the networks it builds on (G: N1 and
+N2). Logging, checkpoint frequency, data-loader workers, progress bars and the
 evaluation splits change nothing trained, so they are left out. A run folder whose fingerprint
 differs is moved aside (never deleted) and, if an earlier folder set aside holds the wanted
 fingerprint, that one is moved back and reused. A network another experiment under the same
@@ -26,6 +27,7 @@ from atdt.typed_config import to_dict
 
 COSMETIC_TRAIN = ("log_every", "ckpt_every", "num_workers")  # how often we look, not what is learnt
 EVALUATION_DATA = ("val_split", "test_split")
+LATER_TRAIN = {"class_balance": 0.0}  # settings added after fingerprints were stored: their default (off)
 MARKER, INPUTS = "fingerprint.txt", "fingerprint.json"
 # bump when evaluation or the layout of results.json changes: stored results are then recomputed
 EVALUATION_VERSION = 2  # 2: semantic scores hold miou_thin
@@ -44,7 +46,10 @@ def data_key(data: DataConfig, dataset) -> dict:
 
 
 def train_key(train: TrainConfig) -> dict:
-    return {k: v for k, v in to_dict(train).items() if k not in COSMETIC_TRAIN}
+    """The training settings a fingerprint hashes. A setting added later counts only where it is not
+    at its default (``LATER_TRAIN``), so the fingerprints from before it stay."""
+    return {k: v for k, v in to_dict(train).items()
+            if k not in COSMETIC_TRAIN and not (k in LATER_TRAIN and v == LATER_TRAIN[k])}
 
 
 def network_inputs(task: str, data: list[dict], network, train: TrainConfig, runtime: RuntimeConfig,

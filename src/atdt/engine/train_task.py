@@ -26,17 +26,28 @@ from atdt.networks import TaskNetwork, build_task_network
 from atdt.tasks import Task, get_task
 
 
-def task_loss(task: Task, *, aux_edges: float = 0.0, norm_align: float = 0.0):
-    """The task's loss, plus the optional auxiliary edge and feature-norm terms (atdt.auxiliary)."""
+def task_term(task: Task, class_balance: float = 0.0):
+    """(raw, batch) -> the task's loss, its classes weighted by ``class_balance`` (tasks.semantic_loss)."""
+    if not class_balance:
+        return task.loss
+    if task.balanced_loss is None:
+        raise ValueError(f"train.class_balance: task {task.name} has no classes to balance")
+    return lambda raw, batch: task.balanced_loss(raw, batch, class_balance)
+
+
+def task_loss(task: Task, *, aux_edges: float = 0.0, norm_align: float = 0.0, class_balance: float = 0.0):
+    """The task's loss (its classes balanced by ``class_balance``), plus the optional auxiliary edge
+    and feature-norm terms (atdt.auxiliary)."""
+    term = task_term(task, class_balance)
     if not aux_edges and not norm_align:
         def loss_fn(model, batch):
-            return task.loss(model(batch["image"]), batch), {}
+            return term(model(batch["image"]), batch), {}
 
         return loss_fn
 
     def loss_fn_extras(model, batch):
         out = model(batch["image"], extras=True)
-        loss = task.loss(out["out"], batch)
+        loss = term(out["out"], batch)
         logs = {"task_loss": loss.detach()}
         if aux_edges:
             edges = edge_loss(out["edges"], batch["image"])
@@ -61,7 +72,7 @@ def train_task_network(task: str, datasets: list, *, network: NetworkConfig, tra
     model = build_task_network(network_to_build(network, run_dir), spec.out_channels, aux_edges=train.aux_edges > 0)
     data = TrainingSet(datasets, (spec.label_key,), crop=train.crop, flip=train.flip, photometric=train.photometric)
     record = config if config is not None else {"task": task, "network": network, "train": train}
-    loss_fn = task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align)
+    loss_fn = task_loss(spec, aux_edges=train.aux_edges, norm_align=train.norm_align, class_balance=train.class_balance)
     fit_on_domains(model, loss_fn, data, train=train, seed=runtime.seed, run_dir=run_dir, fabric=fabric,
                    config=record, desc=desc or f"train {task}", progress=runtime.progress,
                    channels_last=runtime.channels_last, sync_batchnorm=runtime.sync_batchnorm,

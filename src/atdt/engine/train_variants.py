@@ -51,8 +51,9 @@ def multitask_loss(tasks: list[Task]):
 
 
 def _check_train(train: TrainConfig, what: str) -> None:
-    if train.aux_edges or train.norm_align:
-        raise ValueError(f"{what}: the auxiliary losses (train.aux_edges, train.norm_align) apply to task networks only")
+    if train.aux_edges or train.norm_align or train.class_balance:
+        raise ValueError(f"{what}: the auxiliary losses (train.aux_edges, train.norm_align) and train.class_balance "
+                         "apply to task networks only")
 
 
 def train_multitask_network(tasks: dict[str, tuple[int, ...]], datasets: list, *, network: NetworkConfig,

@@ -78,7 +78,8 @@ def _task_name(role: str, cfg: ExperimentConfig) -> str:
 
 
 def _check_train(net: Network, d: Declared, cfg: ExperimentConfig, problems: list) -> None:
-    check_train(problems, net.settings, d.train, domains=len(net.domains), world_size=cfg.runtime.world_size)
+    check_train(problems, net.settings, d.train, domains=len(net.domains), world_size=cfg.runtime.world_size,
+                task=d.task)
 
 
 # ----------------------------------------------------------------------------- task networks (steps 1 and 2)
@@ -94,8 +95,8 @@ def task_network_settings(network: NetworkConfig) -> NetworkConfig:
 
 
 def _without_aux(train: TrainConfig) -> TrainConfig:
-    # the auxiliary losses (atdt.auxiliary) are defined for single-task networks only
-    return replace(train, aux_edges=0.0, norm_align=0.0)
+    # the auxiliary losses (atdt.auxiliary) and class balancing are defined for single-task networks only
+    return replace(train, aux_edges=0.0, norm_align=0.0, class_balance=0.0)
 
 
 def _declare_task(net: Network, cfg: ExperimentConfig, train: TrainConfig) -> Declared:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from two_processes import run_two_ranks
 
 
 # run by Fabric as two processes (it starts the second by running this file again)
@@ -75,12 +76,7 @@ def test_rank_zeros_work_and_its_errors_reach_every_process(tmp_path):
     error, at once (else the other waits at the next collective for its 30-minute timeout). The
     loop's other logged values are the mean over the processes, as the loss. CycleGAN refuses
     two processes, even with a finished run folder."""
-    script = tmp_path / "two.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=300,
-                          check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    ranks = run_two_ranks(SCRIPT, tmp_path)
     assert ranks[0]["result"] == ranks[1]["result"] == {"computed_on": 0}
     assert ranks[0]["error"] == "ValueError: split 'test' has no valid label"
     assert ranks[1]["error"] == "RankZeroFailed: rank 0 stopped: ValueError: split 'test' has no valid label"

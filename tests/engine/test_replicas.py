@@ -1,12 +1,9 @@
 """One network however many processes: the state digest, the replica check across two real gloo
 processes, and ``fit`` ending with every process holding what rank 0 saved."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 import torch
+from two_processes import run_two_ranks
 
 from atdt.engine.replicas import state_digest
 
@@ -94,12 +91,7 @@ report["saved"] = state_digest(load_checkpoint(final_checkpoint(out / "run"))["m
 
 @pytest.mark.slow
 def test_two_processes_hold_one_network(tmp_path):
-    script = tmp_path / "two.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=300,
-                          check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    ranks = run_two_ranks(SCRIPT, tmp_path)
     for report in ranks:  # both processes raise: neither goes on alone
         assert report["mismatch"] is not None and "bn" in report["mismatch"]
     assert ranks[0]["after_sync"] == ranks[1]["after_sync"]

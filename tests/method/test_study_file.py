@@ -57,9 +57,10 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
                          ("skips-false-output_stride-16", "the demo's settings"),
                          ("skips-false-output_stride-8", "output stride 8"),
                          ("skips-true-output_stride-16", "decoder skips"),
-                         ("skips-true-output_stride-8", "skips + output stride 8"),
-                         ("balanced-skips-false-output_stride-16", "class-balanced"),
-                         ("balanced-skips-true-output_stride-16", "skips + class-balanced"))]),
+                         ("balanced-skips-false-output_stride-16", "class-balanced p=0.5"),
+                         ("balanced-skips-true-output_stride-16", "skips + class-balanced p=0.5"),
+                         ("balanced075-skips-true-output_stride-16", "skips + class-balanced p=0.75"),
+                         ("balanced1-skips-true-output_stride-16", "skips + class-balanced p=1"))]),
 }
 
 

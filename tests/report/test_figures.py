@@ -131,3 +131,12 @@ def test_bar_chart_draws_one_subplot_per_panel(tmp_path):
     picture = _read_rgb(bar_chart(["a", "b"], [panel, panel], tmp_path / "two.png"))
     assert picture.shape == (round(3.4 * DPI), round((1.2 + 1.9 * 2 * 2) * DPI), 3)
     assert len(_bars(picture, C0)) == 4
+
+
+def test_many_panels_wrap_into_rows_instead_of_a_chart_metres_wide(tmp_path):
+    """7 settings x 7 metrics side by side would be 94 in wide: the panels stack, one a row here."""
+    groups = [f"(skips + class-balanced p={k}) clean → camera" for k in range(7)]
+    panel = {"ylabel": "IoU", "series": {"Baseline": ([10.0 + k for k in range(7)], [0.0] * 7)}}
+    picture = _read_rgb(bar_chart(groups, [panel] * 7, tmp_path / "many.png"))
+    assert picture.shape == (round(3.4 * 7 * DPI), round((1.2 + 1.9 * 7) * DPI), 3)
+    assert len(_bars(picture, C0)) == 49

@@ -5,6 +5,7 @@ setting; lines over a grid key, as the transfer level of Fig. 4)."""
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,9 @@ def tsne_figure(e1, g, e2, dataset, path, *, images: int = 24, points_per_image:
     return _save(fig, path)
 
 
+MAX_WIDTH = 16.0  # inches: a bar chart's panels wrap into rows beyond it
+
+
 def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -> Path:
     """Grouped bars with error bars, one subplot per panel.
 
@@ -92,17 +96,24 @@ def bar_chart(groups: list[str], panels: list[dict], path, *, title: str = "") -
     import matplotlib.pyplot as plt
 
     # wide enough for the bars and for the title (~0.075 in per character at 10 pt): a one-setting
-    # study would otherwise cut its title at both edges
-    width = max(1.2 + 1.9 * len(groups) * len(panels), 0.5 + 0.075 * len(title))
-    fig, axes = plt.subplots(1, len(panels), figsize=(width, 3.4), squeeze=False)
+    # study would otherwise cut its title at both edges. Panels go side by side up to MAX_WIDTH, then
+    # wrap into rows (a study of 7 settings and 7 metrics would be 94 in wide).
+    panel_width = 1.9 * len(groups)
+    cols = max(1, min(len(panels), int((MAX_WIDTH - 1.2) // panel_width)))
+    rows = -(-len(panels) // cols)
+    width = max(1.2 + panel_width * cols, 0.5 + 0.075 * len(title))
+    fig, axes = plt.subplots(rows, cols, figsize=(width, 3.4 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    labels = ["\n".join(textwrap.wrap(g, 26)) for g in groups]  # 1.9 in a group: ~26 characters at 8 pt
     x = np.arange(len(groups))
-    for ax, panel in zip(axes[0], panels):
+    for ax, panel in zip(axes.flat, panels):
         series = panel["series"]
         width = 0.8 / max(len(series), 1)
         for k, (label, (means, stds)) in enumerate(series.items()):
             offset = (k - (len(series) - 1) / 2) * width
             ax.bar(x + offset, means, width, yerr=np.nan_to_num(np.asarray(stds, dtype=float)), capsize=3, label=label)
-        ax.set_xticks(x, groups, fontsize=8)
+        ax.set_xticks(x, labels, fontsize=8)
         ax.set_ylabel(panel["ylabel"])
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].legend(fontsize=8)

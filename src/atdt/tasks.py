@@ -41,7 +41,7 @@ PALETTE = np.array(
 def semantic_loss(raw: torch.Tensor, batch: dict, class_balance: float = 0.0) -> torch.Tensor:
     """Cross-entropy over the labelled pixels. ``class_balance`` p > 0 weights each class by its
     share of the batch's labelled pixels to the power -p: p = 1 gives every class present the same
-    say (the mean over classes of their mean loss), 0.5 the inverse square root (docs/training.md)."""
+    say (the mean over classes of their mean loss), 0.5 the inverse square root (docs/method.md)."""
     # raw: (B, 11, H, W) logits; labels >= NUM_CLASSES other than 255 never occur (loaders map them)
     target = batch["semantic"]  # (B, H, W)
     labelled = target != IGNORE_INDEX

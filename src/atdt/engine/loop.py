@@ -183,6 +183,7 @@ def train_steps(fabric, model: torch.nn.Module, step: TrainingStep, dataset, *, 
         sync_buffers(fabric, raw_model)
     summary = {"steps": steps, "final_loss": loss_value, "seconds": elapsed + time.perf_counter() - start,
                "checkpoint": str(final_path)}
+
     def save_final():
         if preview is not None:
             log.images(render_preview(preview, raw_model, fabric), steps)

@@ -28,7 +28,6 @@ from atdt.cli import main
         ("n1.aux_edges=-0.1", "n1.aux_edges: must be >= 0, got -0.1"),
         ("n1.norm_align=-1", "n1.norm_align: must be >= 0, got -1.0"),
         ("n2.class_balance=-1", "n2.class_balance: must be >= 0, got -1.0"),
-        ("n1.class_balance=0.5", "n1.class_balance: depth has no classes to balance (it applies to a task network of: semantic)"),
         ("transfer.train.class_balance=0.5", "transfer.train.class_balance: G has no classes to balance"),
         ("transfer.down=3", "transfer.down: G's stride-2 layers must be 0, 1 or 2, got 3"),
         ("methods=[]", "methods: needs at least one method; choose from: baseline, atdt, oracle"),

@@ -80,6 +80,22 @@ def test_the_split_level_keys_g_and_not_the_task_networks():
     assert skips[3]["n1"] != skips[4]["n1"] and skips[3]["n2"] != skips[4]["n2"]
 
 
+def test_class_balance_keys_only_the_networks_of_a_task_with_classes():
+    """The blocks name roles: n2.class_balance balances N2 of Dep. -> Sem. and is left out of
+    N2 of Sem. -> Dep. (depth has no classes): its training settings and fingerprint stay those at 0,
+    so one preset runs both directions. The Oracle's block works alike; n1's for a semantic T1."""
+    balanced = replace(CFG, n1=replace(CFG.n1, class_balance=0.75), n2=replace(CFG.n2, class_balance=0.75),
+                       oracle=replace(CFG.oracle, class_balance=0.75))
+    plain, weighted = _fingerprints(CFG), _fingerprints(balanced)
+    assert weighted["n1"] == plain["n1"]  # depth
+    assert weighted["n2"] != plain["n2"] and weighted["oracle"] != plain["oracle"]  # semantic
+    assert declare("n2", balanced).train.class_balance == 0.75 and declare("n1", balanced).train.class_balance == 0
+    plain_flipped, balanced_flipped = (replace(c, task_source="semantic", task_target="depth") for c in (CFG, balanced))
+    plain, weighted = _fingerprints(plain_flipped), _fingerprints(balanced_flipped)
+    assert weighted["n2"] == plain["n2"] and weighted["oracle"] == plain["oracle"]
+    assert weighted["n1"] != plain["n1"]
+    assert declare("oracle", balanced_flipped).train.class_balance == 0
+
 def test_the_study_networks_have_their_own_fingerprints():
     """Each study network hashes what makes it differ: its domains, its kind (separate encoders,
     the heads of the multi-task network); the variants of task networks train without the

@@ -54,7 +54,7 @@ SHIPPED = {  # study -> (methods, (point, task source, task target, A, table, la
                    ("dep2sem-clean-camera", "depth", "semantic", "clean", "tab1", "c")),
     "thin_classes": (("baseline", "oracle"),
                      *[(f"dep2sem-{name}", "depth", "semantic", "clean", "thin", label) for name, label in (
-                         ("skips-false-output_stride-16", "the demo's settings"),
+                         ("skips-false-output_stride-16", "the earlier demo settings"),
                          ("skips-false-output_stride-8", "output stride 8"),
                          ("skips-true-output_stride-16", "decoder skips"),
                          ("balanced-skips-false-output_stride-16", "class-balanced p=0.5"),
@@ -194,6 +194,12 @@ def test_a_shipped_study_loads_and_validates(name, tiny_world, tmp_path):
             assert point.label in paper.settings
     for _, cfg in point_configs(study, tiny):
         validate_experiment(cfg)
+    if name == "thin_classes":  # a point's name says its settings, whatever the demo preset holds
+        settings = {p.name: (c.network.skips, c.network.output_stride, c.n2.class_balance, c.oracle.class_balance)
+                    for p, c in configs}
+        assert settings["dep2sem-skips-false-output_stride-16"] == (False, 16, 0, 0)
+        assert settings["dep2sem-balanced-skips-false-output_stride-16"] == (False, 16, 0.5, 0.5)
+        assert settings["dep2sem-balanced075-skips-true-output_stride-16"] == (True, 16, 0.75, 0.75)
     if name == "transfer_level":
         assert study.plot == "line" and [c.network.split_level for _, c in configs] == [1, 2, 3, 4]
         assert {c.transfer.down for _, c in configs} == {1}  # the demo's G at every level

@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)
-        cmd = sub.add_parser(name, help=help_text, description=module.__doc__)
+        cmd = sub.add_parser(name, help=help_text, description=module.__doc__,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)  # keep the docstrings' example lines
         module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
     return parser

@@ -23,7 +23,7 @@ from atdt.method.steps import step1_train_n1, step2_train_n2, step3_multiscale, 
 from atdt.networks.decoder import stages_read
 from atdt.networks.task_network import cut_at
 from atdt.networks.timm_encoder import is_timm
-from atdt.tasks import label_keys
+from atdt.tasks import TASKS, label_keys
 from atdt.translation.pipeline import open_training, translate, translation_inputs
 from atdt.typed_config import to_dict
 from atdt.validate import check_cyclegan, check_seed, check_train, check_translation_runtime, positive
@@ -99,9 +99,18 @@ def _without_aux(train: TrainConfig) -> TrainConfig:
     return replace(train, aux_edges=0.0, norm_align=0.0, class_balance=0.0)
 
 
+def task_train_settings(task: str, train: TrainConfig) -> TrainConfig:
+    """The settings a task network of ``task`` is trained and keyed with. An experiment's blocks
+    name roles (n2 learns T2 in either direction), so ``class_balance`` applies where the role's
+    task has classes and is left out (of training and fingerprint) elsewhere: one preset serves
+    Dep. -> Sem. and Sem. -> Dep. (An unknown task keeps them: validation names it.)"""
+    spec = TASKS.get(task)
+    return train if spec is None or spec.balanced_loss is not None else replace(train, class_balance=0.0)
+
+
 def _declare_task(net: Network, cfg: ExperimentConfig, train: TrainConfig) -> Declared:
     task = _task_name(net.task, cfg)
-    return Declared(task, task_network_settings(cfg.network), train, train, label_keys(task))
+    return Declared(task, task_network_settings(cfg.network), task_train_settings(task, train), train, label_keys(task))
 
 
 STEPS = {"source": step1_train_n1, "target": step2_train_n2}  # a task network of T1 is an N1, of T2 an N2

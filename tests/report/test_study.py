@@ -115,8 +115,13 @@ def test_the_report_follows_each_points_methods_beside_the_papers(tmp_path):
     assert "| Table | Setting | Metric | Baseline | No Transfer | AT/DT | Oracle | AT/DT's gain per seed | > 1 std | " \
            "Paper: Baseline / No Transfer / AT/DT | Wall time (min) |" in md
     assert "| 30.50 ± 0.50 | 36.50 ± 0.50 | 32.50 ± 0.50 | 60.50 ± 0.50 | +2.00 ± 1.41 | **yes** | 37.88 / 35.69 / 39.66 |" in md
+    # a transfer method other than AT/DT is also measured against AT/DT, per seed: +2 and +6
+    assert "No Transfer's gain over AT/DT per seed (positive = No Transfer better; mean ± std over seeds): " \
+           "mIoU (%) +4.00 ± 2.83 (more than one std: **yes**)" in body
+    assert "AT/DT's gain over AT/DT" not in body and "Oracle's gain" not in body
     numbers = json.loads(out["json"].read_text())["tables"]["supp-tab3"]["settings"][0]
     assert numbers["vs_baseline"]["no_transfer"]["miou"]["improvement"] == [5, 7]
+    assert list(numbers["vs_atdt"]) == ["no_transfer"] and numbers["vs_atdt"]["no_transfer"]["miou"]["improvement"] == [2, 6]
     assert list(numbers["per_seed"]["1"]) == list(methods) and numbers["paper"]["methods"]["no_transfer"]["miou"] == 35.69
 
 

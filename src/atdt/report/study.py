@@ -62,10 +62,14 @@ def _union(points) -> list[str]:
     return list(dict.fromkeys(m for p in points for m in _methods(p)))
 
 
-def _compared(p) -> list[str]:
-    """The methods of a point measured against its Baseline (none without one)."""
+def _compared(p, reference: str = "baseline") -> list[str]:
+    """The methods of a point measured against ``reference``: every method but the Baseline and the
+    Oracle, against the Baseline; every other one, against AT/DT (none without the reference)."""
     methods = _methods(p)
-    return [m for m in methods if m not in REFERENCES] if "baseline" in methods else []
+    return [m for m in methods if m not in (*REFERENCES, reference)] if reference in methods else []
+
+
+VERSUS = {"baseline": "the Baseline", "atdt": "AT/DT"}  # what each method's per-seed gain is measured against
 
 
 def _metrics(study, task: str, default: dict | None = None) -> tuple[str, ...]:
@@ -125,14 +129,15 @@ def _setting_section(p, task: str, metrics: tuple[str, ...], names: Names) -> li
     ours = rows(r["methods"], names.labels, r.get("std", {}).get("methods"))
     theirs = rows(paper.methods, names.labels, prefix="Paper: ") if paper else []
     lines.append(markdown_table(task, ours, *([theirs] if theirs else [])))
-    for method in _compared(p):
-        label, improvements = names.labels.get(method, method), []
-        for metric in metrics:
-            b = beats_baseline(p.per_seed, task, metric, method)
-            improvements.append(f"{_metric_name(task, metric)} {_with_std(b['mean'], b['std'], task, metric, True)} "
-                                f"(more than one std: {_verdict(b)})")
-        lines += [f"{label}'s gain over the Baseline per seed (positive = {label} better; mean ± std over seeds): "
-                  + "; ".join(improvements) + ".", ""]
+    for reference, reference_label in VERSUS.items():
+        for method in _compared(p, reference):
+            label, improvements = names.labels.get(method, method), []
+            for metric in metrics:
+                b = beats_baseline(p.per_seed, task, metric, method, reference)
+                improvements.append(f"{_metric_name(task, metric)} {_with_std(b['mean'], b['std'], task, metric, True)} "
+                                    f"(more than one std: {_verdict(b)})")
+            lines += [f"{label}'s gain over {reference_label} per seed (positive = {label} better; mean ± std over "
+                      "seeds): " + "; ".join(improvements) + ".", ""]
     if r.get("depth_scale", 1.0) != 1.0:
         lines += [f"Depth of networks trained on A rescaled by f_B / f_A = {r['depth_scale']:.3f}.", ""]
     return lines
@@ -227,6 +232,7 @@ def _table_title(table: str, points: list) -> str:
 def _numbers(p, task: str, metrics: tuple[str, ...], names: Names) -> dict:
     r, paper = p.results, _paper_setting(p)
     vs = {m: {k: beats_baseline(p.per_seed, task, k, m) for k in metrics} for m in _compared(p)}
+    vs_atdt = {m: {k: beats_baseline(p.per_seed, task, k, m, "atdt") for k in metrics} for m in _compared(p, "atdt")}
     on_a = {m: key for m in _methods(p) if (key := names.on_a.get(m)) in r.get("on_domain_a", {})}
     return {"point": p.point.name, "table": p.point.table, "label": p.point.label, "overrides": list(p.point.overrides),
             "values": p.point.values, "task_source": r["task_source"], "task_target": task, "domain_a": r["domain_a"],
@@ -237,7 +243,7 @@ def _numbers(p, task: str, metrics: tuple[str, ...], names: Names) -> dict:
                                           for m in _methods(p)} for s in p.per_seed},
             "per_seed_on_a": {str(s["seed"]): {key: {k: metric_value(s.get("on_domain_a", {}).get(key), k) for k in metrics}
                                                for key in on_a.values()} for s in p.per_seed},
-            "vs_baseline": vs, "atdt_vs_baseline": vs.get("atdt"),
+            "vs_baseline": vs, "atdt_vs_baseline": vs.get("atdt"), "vs_atdt": vs_atdt,
             "paper": {"domain_a": paper.domain_a, "domain_b": paper.domain_b, "methods": paper.methods,
                       "on_a": paper.on_a} if paper else None}
 
@@ -259,7 +265,9 @@ def write_study_report(study, points: list, doc, *, command: str, names: Names, 
              f"{SCORES}{shown} {split_name(points)} split, mean ± std (sample std) over seeds; mIoU, Acc and IoU in %. Rows marked "
              "*Paper* are the paper's own numbers (ICCV 2019, its datasets and networks) for the setting ours stands "
              "in for. *AT/DT's gain*: its per-seed improvement over the Baseline (positive = better, for "
-             "lower-is-better metrics too), mean ± std over seeds; *more than one std*: that mean exceeds that std.", "",
+             "lower-is-better metrics too), mean ± std over seeds; *more than one std*: that mean exceeds that std. "
+             "Each setting also gives every other method's gain over the Baseline and, for a transfer method "
+             "besides AT/DT, over AT/DT.", "",
              SUMMARY, ""] + _summary(tables, study, names)
     numbers = {"study": study.name, "base": study.base, "command": command, "grid": study.grid,
                "metrics": list(study.metrics), "plot": study.plot, "on": list(study.on), "wall_s": round(wall, 1),

@@ -96,6 +96,7 @@ def test_class_balance_keys_only_the_networks_of_a_task_with_classes():
     assert weighted["n1"] != plain["n1"]
     assert declare("oracle", balanced_flipped).train.class_balance == 0
 
+
 def test_the_study_networks_have_their_own_fingerprints():
     """Each study network hashes what makes it differ: its domains, its kind (separate encoders,
     the heads of the multi-task network); the variants of task networks train without the

@@ -63,8 +63,8 @@ def _union(points) -> list[str]:
 
 
 def _compared(p, reference: str = "baseline") -> list[str]:
-    """The methods of a point measured against ``reference``: every method but the Baseline and the
-    Oracle, against the Baseline; every other one, against AT/DT (none without the reference)."""
+    """The methods of a point measured against ``reference`` (none where the point lacks it): every
+    method but the Baseline, the Oracle and the reference itself (against AT/DT: the other transfer methods)."""
     methods = _methods(p)
     return [m for m in methods if m not in (*REFERENCES, reference)] if reference in methods else []
 

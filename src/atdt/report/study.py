@@ -72,6 +72,11 @@ def _compared(p, reference: str = "baseline") -> list[str]:
 VERSUS = {"baseline": "the Baseline", "atdt": "AT/DT"}  # what each method's per-seed gain is measured against
 
 
+def _gains(p, task: str, metrics: tuple[str, ...], reference: str) -> dict:
+    """{method: {metric: beats_baseline(...)}}: each method compared with ``reference`` (``_compared``)."""
+    return {m: {k: beats_baseline(p.per_seed, task, k, m, reference) for k in metrics} for m in _compared(p, reference)}
+
+
 def _metrics(study, task: str, default: dict | None = None) -> tuple[str, ...]:
     chosen = tuple(m for m in study.metrics if m in TASKS[task].metric_keys)
     return chosen or (default[task] if default else TASKS[task].key_metrics)
@@ -130,12 +135,10 @@ def _setting_section(p, task: str, metrics: tuple[str, ...], names: Names) -> li
     theirs = rows(paper.methods, names.labels, prefix="Paper: ") if paper else []
     lines.append(markdown_table(task, ours, *([theirs] if theirs else [])))
     for reference, reference_label in VERSUS.items():
-        for method in _compared(p, reference):
-            label, improvements = names.labels.get(method, method), []
-            for metric in metrics:
-                b = beats_baseline(p.per_seed, task, metric, method, reference)
-                improvements.append(f"{_metric_name(task, metric)} {_with_std(b['mean'], b['std'], task, metric, True)} "
-                                    f"(more than one std: {_verdict(b)})")
+        for method, by_metric in _gains(p, task, metrics, reference).items():
+            label = names.labels.get(method, method)
+            improvements = [f"{_metric_name(task, metric)} {_with_std(b['mean'], b['std'], task, metric, True)} "
+                            f"(more than one std: {_verdict(b)})" for metric, b in by_metric.items()]
             lines += [f"{label}'s gain over {reference_label} per seed (positive = {label} better; mean ± std over "
                       "seeds): " + "; ".join(improvements) + ".", ""]
     if r.get("depth_scale", 1.0) != 1.0:
@@ -231,8 +234,7 @@ def _table_title(table: str, points: list) -> str:
 
 def _numbers(p, task: str, metrics: tuple[str, ...], names: Names) -> dict:
     r, paper = p.results, _paper_setting(p)
-    vs = {m: {k: beats_baseline(p.per_seed, task, k, m) for k in metrics} for m in _compared(p)}
-    vs_atdt = {m: {k: beats_baseline(p.per_seed, task, k, m, "atdt") for k in metrics} for m in _compared(p, "atdt")}
+    vs = _gains(p, task, metrics, "baseline")
     on_a = {m: key for m in _methods(p) if (key := names.on_a.get(m)) in r.get("on_domain_a", {})}
     return {"point": p.point.name, "table": p.point.table, "label": p.point.label, "overrides": list(p.point.overrides),
             "values": p.point.values, "task_source": r["task_source"], "task_target": task, "domain_a": r["domain_a"],
@@ -243,7 +245,7 @@ def _numbers(p, task: str, metrics: tuple[str, ...], names: Names) -> dict:
                                           for m in _methods(p)} for s in p.per_seed},
             "per_seed_on_a": {str(s["seed"]): {key: {k: metric_value(s.get("on_domain_a", {}).get(key), k) for k in metrics}
                                                for key in on_a.values()} for s in p.per_seed},
-            "vs_baseline": vs, "atdt_vs_baseline": vs.get("atdt"), "vs_atdt": vs_atdt,
+            "vs_baseline": vs, "atdt_vs_baseline": vs.get("atdt"), "vs_atdt": _gains(p, task, metrics, "atdt"),
             "paper": {"domain_a": paper.domain_a, "domain_b": paper.domain_b, "methods": paper.methods,
                       "on_a": paper.on_a} if paper else None}
 

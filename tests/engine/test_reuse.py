@@ -71,6 +71,15 @@ def test_a_changed_run_is_moved_aside_and_comes_back(tmp_path):
     assert (tmp_path / f"n1.{fingerprint(new)}").is_dir()
 
 
+def test_a_change_is_named_when_keys_are_numbers(tmp_path):
+    # a stage-keyed setting (G_k per stage) is stored with string keys; comparing it with the
+    # new inputs crashed the resume of a study
+    run, printed = tmp_path / "g", []
+    prepare_run(run, {"stages": {1: {"down": 0}, 2: {"down": 1}}}, printed.append)
+    prepare_run(run, {"stages": {1: {"down": 0}, 2: {"down": 0}}}, printed.append)
+    assert "g: config or inputs changed (stages.2.down), rerunning" in printed[-2]
+
+
 def test_an_unmarked_trained_folder_is_kept_too(tmp_path):
     (tmp_path / "run" / "checkpoints").mkdir(parents=True)
     (tmp_path / "run" / "checkpoints" / "final.ckpt").write_bytes(b"weights")

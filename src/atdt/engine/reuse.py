@@ -110,7 +110,9 @@ def prepare_run(run_dir, inputs: dict, print_fn=print, search_root=None) -> str:
             previous = json.loads((run_dir / INPUTS).read_text())
         except (OSError, ValueError):
             previous = None
-        changed = ", ".join(_changes(previous, inputs)[:6]) if isinstance(previous, dict) else "no fingerprint"
+        # compared as stored: JSON turns keys such as a stage number into strings
+        stored = json.loads(json.dumps(inputs, default=str))
+        changed = ", ".join(_changes(previous, stored)[:6]) if isinstance(previous, dict) else "no fingerprint"
         aside = _aside(run_dir, old or "unmarked")
         run_dir.rename(aside)
         print_fn(f"  {run_dir.name}: config or inputs changed ({changed}), rerunning; previous run kept in {aside}")

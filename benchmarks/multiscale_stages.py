@@ -3,8 +3,8 @@ runs/multiscale/dep2sem-clean-camera/seed0. D2 decodes the deepest stage through
 only transfer) and, at each shallower stage it reads, either E2's own features (single-level
 AT/DT) or G_k's (multi-scale); every choice of transferred stages is scored on B's and A's test
 splits. Beside it, how well each G_k reproduces E2's stage-k features on A and on B (R^2: 1 -
-squared error / E2's variance about its per-channel mean). Nothing trains: the seed's networks
-are reused from its folder.
+squared error / E2's variance about its per-channel mean). The seed's networks are reused from
+its folder (one missing there would be trained first, as `atdt run` would).
 
     .venv/bin/python benchmarks/multiscale_stages.py runs/multiscale/dep2sem-clean-camera/seed0 [--out FILE.md]
 """
@@ -17,11 +17,9 @@ import torch
 from torch import nn
 
 from atdt.config import ExperimentConfig
-from atdt.data import open_split
-from atdt.data.subset import first_n
-from atdt.engine import evaluate, make_fabric, mean_focal
+from atdt.engine import evaluate, make_fabric
+from atdt.method.experiment import _evaluation
 from atdt.method.seed_run import SeedRun, ensure_network
-from atdt.tasks import get_task
 from atdt.typed_config import load_config
 
 
@@ -65,16 +63,12 @@ def main():
     cfg = load_config(ExperimentConfig, args.seed_folder / "config.yaml")
     run = SeedRun(cfg, args.seed_folder, make_fabric(cfg.runtime), print)
     n1, n2, g, g_stages = (ensure_network(name, run) for name in ("n1", "n2", "g", "g_stages"))
-    e1, e2 = n1.encoder.eval(), n2.encoder.eval()
+    e1, e2 = n1.encoder, n2.encoder
     gs = {**g_stages, str(len(e1.out_channels)): g}
     for net in (e1, e2, n2.decoder, *gs.values()):
         net.eval()
-    task = get_task(cfg.task_target)
-    test = {d: open_split(c, c.test_split, train=False) for d, c in cfg.domains.items()}
-    if cfg.eval_limit is not None:  # as the runner scores them
-        test = {d: first_n(s, min(cfg.eval_limit, len(s))) for d, s in test.items()}
-    # networks trained on A see B through B's camera: depth scales by f_B / f_A, as in the runner
-    scale = {"a": 1.0, "b": mean_focal(test["b"]) / mean_focal(test["a"]) if task.name == "depth" else 1.0}
+    ev = _evaluation(run)  # the runner's test splits (eval_limit applied) and B's depth scale f_B / f_A
+    task, test, scale = ev.task, ev.test, {"a": 1.0, "b": ev.focal_ratio}
     shallow = sorted(int(k) for k in g_stages)
     metrics = (*task.key_metrics, *(("miou_thin",) if task.name == "semantic" else ()))
     lines = [f"{args.seed_folder}: {cfg.task_source} -> {cfg.task_target}, A = {test['a'].domain}, "

@@ -18,7 +18,7 @@ from torch import nn
 
 from atdt.config import ExperimentConfig
 from atdt.engine import evaluate, make_fabric
-from atdt.method.experiment import _evaluation
+from atdt.method.experiment import open_evaluation
 from atdt.method.seed_run import SeedRun, ensure_network
 from atdt.typed_config import load_config
 
@@ -67,7 +67,7 @@ def main():
     gs = {**g_stages, str(len(e1.out_channels)): g}
     for net in (e1, e2, n2.decoder, *gs.values()):
         net.eval()
-    ev = _evaluation(run)  # the runner's test splits (eval_limit applied) and B's depth scale f_B / f_A
+    ev = open_evaluation(run)  # the runner's test splits (eval_limit applied) and B's depth scale f_B / f_A
     task, test, scale = ev.task, ev.test, {"a": 1.0, "b": ev.focal_ratio}
     shallow = sorted(int(k) for k in g_stages)
     metrics = (*task.key_metrics, *(("miou_thin",) if task.name == "semantic" else ()))

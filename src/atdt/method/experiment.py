@@ -29,7 +29,9 @@ from atdt.tasks import get_task
 from atdt.typed_config import save_config, to_dict
 
 
-def _evaluation(run: SeedRun) -> Evaluation:
+def open_evaluation(run: SeedRun) -> Evaluation:
+    """What every method of a seed is scored on: the test split of each domain a method is tested on
+    (``eval_limit`` applied), A's validation split, and, for depth, B's focal ratio f_B / f_A."""
     cfg, fabric = run.cfg, run.fabric
     task = get_task(cfg.task_target)
     test = {}
@@ -105,7 +107,7 @@ def _scored(run: SeedRun) -> dict:
         run.print_fn(f"  evaluation: reused ({folder / 'results.json'} scored these networks on these splits)")
         return stored
     t0 = time.perf_counter()
-    ev = _evaluation(run)
+    ev = open_evaluation(run)
     for network in run.networks.values():
         network.to(ev.device).eval()
     evaluated = evaluate_methods(run, ev)

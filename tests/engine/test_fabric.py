@@ -3,6 +3,7 @@
 train-task`, `atdt run` (launched by Fabric, and as two torchrun nodes on this machine)."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -151,10 +152,14 @@ def test_run_on_two_processes_gives_one_answer(tiny_world, tmp_path):
             == digest
 
     port = _free_port()
+    # two "nodes" on one machine: each would take every core (one process per node), as Fabric's own
+    # launch above shares them out, so each gets one thread
+    one_thread = {**os.environ, "OMP_NUM_THREADS": "1"}
     nodes = [subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", "1",
                                "--node-rank", str(rank), "--master-addr", "127.0.0.1", "--master-port", str(port),
                                "-m", "atdt", "run", *_tiny(tiny_world, nodes_out, "runtime.num_nodes=2")],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank in (0, 1)]
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=one_thread)
+             for rank in (0, 1)]
     outputs = [node.communicate(timeout=600) for node in nodes]
     assert [node.returncode for node in nodes] == [0, 0], outputs[0][1][-2000:] + outputs[1][1][-2000:]
     assert "tiny: depth -> semantic" in outputs[0][0] and outputs[1][0] == ""  # node 1 prints nothing

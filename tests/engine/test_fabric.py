@@ -152,8 +152,8 @@ def test_run_on_two_processes_gives_one_answer(tiny_world, tmp_path):
             == digest
 
     port = _free_port()
-    # two "nodes" on one machine: each would take every core (one process per node), as Fabric's own
-    # launch above shares them out, so each gets one thread
+    # two "nodes" on one machine: torchrun leaves each of them every core, where Fabric's own launch
+    # above shares the cores out; one thread each, as there
     one_thread = {**os.environ, "OMP_NUM_THREADS": "1"}
     nodes = [subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", "1",
                                "--node-rank", str(rank), "--master-addr", "127.0.0.1", "--master-port", str(port),

@@ -28,20 +28,24 @@ STUDIES := cyclegan no_transfer shared_n1 separate_encoders transfer_level tasks
 studies: $(STAMP)
 	for study in $(STUDIES); do $(BIN)/atdt study $$study --doc docs/studies/$$study.md || exit 1; done
 
+# the suite on TEST_WORKERS pytest processes, one thread each (tests/conftest.py), whole files per
+# process; CI's machines have 2 cores; TEST_WORKERS=0 runs it in one process on every core
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # the suite on other floating-point paths: one thread, oneDNN and ATen held to AVX2 kernels
 PORTABLE := OMP_NUM_THREADS=1 ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2
 test-portable: $(STAMP)
-	$(PORTABLE) $(BIN)/python -m pytest -q
+	$(PORTABLE) $(PYTEST)
 
 # only the tests that assert what training achieved (marker training_outcome), that way (CI runs them after make test)
 test-outcomes-portable: $(STAMP)
-	$(PORTABLE) $(BIN)/python -m pytest -q -m training_outcome
+	$(PORTABLE) $(PYTEST) -m training_outcome
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/world_speed.py

@@ -1,7 +1,14 @@
 """Session fixtures: a tiny embedded world (clean and camera domains, 32x64) with stereo proxy
-depth for camera/train, rendered once for the whole test session."""
+depth for camera/train, rendered once for the whole test session (once per pytest-xdist worker)."""
+
+import os
 
 import pytest
+
+# `make test` runs one pytest-xdist worker per core: each gets one thread (the commands the tests
+# start inherit it), as two processes each taking every core slow each other several-fold
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

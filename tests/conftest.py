@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-# `make test` runs one pytest-xdist worker per core: each gets one thread (the commands the tests
-# start inherit it), as two processes each taking every core slow each other several-fold
+# `make test` runs TEST_WORKERS pytest-xdist workers (2, one per core on CI): each gets one thread (the
+# commands the tests start inherit it), as two processes each taking every core slow each other several-fold
 if "PYTEST_XDIST_WORKER" in os.environ:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
